@@ -1,0 +1,1 @@
+"""Detectors: preprocessing, one decoder per output signature, NMS."""
