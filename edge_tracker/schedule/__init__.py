@@ -1,0 +1,1 @@
+"""Teacher scheduling: clock, policies, teacher worker."""

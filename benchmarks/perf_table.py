@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Regenerate the README's Performance section from benchmarks/results/*.json.
+
+Usage: python benchmarks/perf_table.py [--results DIR] [--readme README.md] [--print]
+
+The table goes between the markers ``<!-- perf-table:start -->`` and
+``<!-- perf-table:end -->`` of the README; nothing outside them is touched. Without
+the markers (or with --print) the table is printed instead. The machine line (CPU,
+cores, runtime) and the date come from the JSON files themselves, never typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+START = "<!-- perf-table:start -->"
+END = "<!-- perf-table:end -->"
+HERE = Path(__file__).resolve().parent
+
+
+def load_results(folder: Path) -> list[dict]:
+    """Every JSON object in ``folder`` (sorted by file name) with its file name in ``_file``."""
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            print(f"perf_table: skipping {path.name}: {exc}", file=sys.stderr)
+            continue
+        if isinstance(data, dict):
+            data["_file"] = path.name
+            out.append(data)
+    return out
+
+
+def _f(v: object, fmt: str = "{:.1f}") -> str:
+    return fmt.format(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else "–"
+
+
+def _mib(v: object) -> str:
+    """Bytes as MB (10^6, as the goals are stated)."""
+    return _f(v / 1e6, "{:.0f} MB") if isinstance(v, (int, float)) else "–"
+
+
+def _p(d: object, key: str) -> object:
+    return d.get(key) if isinstance(d, dict) else None
+
+
+def machine_line(results: list[dict]) -> str:
+    """'Measured on <cpu> (<n> cores, <arch>), <runtime>, governor <g>, <date>.'"""
+    machines = [r["machine"] for r in results if isinstance(r.get("machine"), dict)]
+    if not machines:
+        return "Measured on: unknown machine."
+    m = machines[0]
+    dates = sorted(str(x.get("date", ""))[:10] for x in machines if x.get("date"))
+    when = dates[-1] if dates else "unknown date"
+    board = f"{m['board']}, " if m.get("board") else ""
+    gov = f", governor {m['governor']}" if m.get("governor") else ""
+    return (f"Measured on {board}{m.get('cpu') or 'unknown CPU'} ({m.get('cores', '?')} cores, "
+            f"{m.get('arch', '?')}), {m.get('runtime', '?')}, Python {m.get('python', '?')}"
+            f"{gov}, {when}.")
+
+
+def make_table(results: list[dict]) -> str:
+    """Markdown for the Performance section (machine line + up to three tables)."""
+    lines = [machine_line(results), ""]
+    lat = [r for r in results if r.get("benchmark") == "latency"]
+    if lat:
+        lines += [("| model | threads | size | init | invoke p50 | p95 | bare invoke p50 "
+                   "| preprocess p50 | decode p50 | peak RSS |"),
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in lat:
+            inv = r.get("invoke_ms") or {}
+            lines.append(
+                f"| {r.get('model_name', '?')} | {r.get('threads', '?')} "
+                f"| {_f((r.get('model_size_bytes') or 0) / 2**20, '{:.1f} MiB')} "
+                f"| {_f(r.get('init_ms'), '{:.0f} ms')} | {_f(_p(inv, 'p50'), '{:.2f} ms')} "
+                f"| {_f(_p(inv, 'p95'), '{:.2f} ms')} "
+                f"| {_f(r.get('bare_invoke_ms_p50'), '{:.2f} ms')} "
+                f"| {_f(_p(r.get('preprocess_ms'), 'p50'), '{:.2f} ms')} "
+                f"| {_f(_p(r.get('decode_ms'), 'p50'), '{:.2f} ms')} "
+                f"| {_mib(r.get('peak_rss_bytes'))} |")
+        lines.append("")
+    pipe = [r for r in results if r.get("benchmark") == "pipeline"]
+    if pipe:
+        lines += [("| pipeline run | frames | fps | frame wall p50 | p95 "
+                   "| capture->result p99 | overhead ratio | teacher runs | deadline misses |"),
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in pipe:
+            fw = r.get("frame_wall_ms") or {}
+            name = r["_file"].removesuffix(".json")
+            lines.append(
+                f"| {name} | {r.get('frames', '?')} | {_f(r.get('fps'))} "
+                f"| {_f(_p(fw, 'p50'), '{:.2f} ms')} | {_f(_p(fw, 'p95'), '{:.2f} ms')} "
+                f"| {_f(_p(r.get('frame_latency_ms'), 'p99'), '{:.1f} ms')} "
+                f"| {_f(r.get('overhead_ratio'), '{:.2f}')} | {r.get('teacher_runs', '–')} "
+                f"| {r.get('deadline_misses', '–')} |")
+        lines.append("")
+    foot = [r for r in results if r.get("benchmark") == "footprint"]
+    if foot:
+        lines += ["| footprint | peak RSS | goal | start-up to first frame | goal |",
+                  "|---|---:|---:|---:|---:|"]
+        for r in foot:
+            lines.append(
+                f"| {r.get('description', r['_file'])} | {_mib(r.get('peak_rss_bytes'))} "
+                f"| {_mib(r.get('goal_peak_rss_bytes'))} "
+                f"| {_f(r.get('startup_to_first_frame_s'), '{:.2f} s')} "
+                f"| {_f(r.get('goal_startup_s'), '{:.1f} s')} |")
+        lines.append("")
+    if len(lines) == 2:
+        lines.append("No benchmark results yet: run `benchmarks/run_all.sh`.")
+        lines.append("")
+    lines.append("Generated by `benchmarks/perf_table.py` from `benchmarks/results/*.json`; "
+                 "see benchmarks/README.md for what each figure means.")
+    return "\n".join(lines)
+
+
+def replace_between_markers(text: str, table: str) -> str | None:
+    """``text`` with everything strictly between the markers replaced by ``table``;
+    None when the markers are missing or out of order."""
+    i = text.find(START)
+    j = text.find(END, i + len(START)) if i >= 0 else -1
+    if i < 0 or j < 0:
+        return None
+    return text[:i + len(START)] + "\n" + table.rstrip("\n") + "\n" + text[j:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", type=Path, default=HERE / "results")
+    ap.add_argument("--readme", type=Path, default=HERE.parent / "README.md")
+    ap.add_argument("--print", dest="print_only", action="store_true",
+                    help="print the table, do not touch the README")
+    args = ap.parse_args(argv)
+    table = make_table(load_results(args.results))
+    if args.print_only:
+        print(table)
+        return 0
+    try:
+        text = args.readme.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    new = replace_between_markers(text, table)
+    if new is None:
+        print(f"perf_table: markers {START} / {END} not found in {args.readme}; "
+              f"the table is:\n", file=sys.stderr)
+        print(table)
+        return 0
+    if new != text:
+        args.readme.write_text(new, encoding="utf-8")
+        print(f"perf_table: updated {args.readme}", file=sys.stderr)
+    else:
+        print(f"perf_table: {args.readme} already up to date", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""When does the teacher run? ``fixed``, ``budget`` and ``adaptive`` scheduling policies.
+
+All policies read time from the injected clock (seconds), never frame counts, except
+``fixed`` whose contract *is* a frame interval (AttTrack's interleaving, DeepStream's
+``interval``).
+
+- ``fixed``: frames whose index is a multiple of ``interval``.
+- ``budget``: a token bucket of teacher compute seconds. It fills at ``rate`` seconds of
+  compute per second of clock time (``budget`` = fraction of one core, or
+  ``budget_ms_per_s`` / 1000), holds at most ``burst`` runs' worth, and a run starts
+  when it covers the teacher's moving-average latency. The estimate is reserved at
+  start and corrected by the measured latency at the end, so over any run of length
+  T the teacher spends at most ``rate * T + capacity`` (+ one latency's estimation error).
+- ``adaptive``: the same bucket, but a run starts only when a trigger fires: new or
+  unmatched student detections, tracks whose uncertainty grew (unseen for a while),
+  a scene change (mean absolute difference of a downscaled grey frame), student
+  confidence dropping, maximum staleness, or a nearly full bucket (within one run of
+  its capacity: saving more would waste budget). Triggers spend the budget where it pays instead of at a fixed rhythm.
+
+Every frame the teacher does not run on is counted as a skip with a reason
+(``not_due``, ``no_budget``, ``no_trigger``, ``busy``, ``disabled``, ``backoff``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from ..configbase import bounds
+from ..detect.detector import DetectorConfig
+from ..errors import ConfigError
+from ..types import Detections, TrackView
+
+# Scene-change thumbnail: 32x18 keeps 16:9 frames' aspect; ~0.05 ms to compute.
+THUMB_SIZE = (32, 18)
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    """Teacher model and scheduling (config section ``teacher``)."""
+
+    enabled: bool = True
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    policy: Literal["fixed", "budget", "adaptive"] = "adaptive"
+    interval: int = field(default=4, metadata=bounds(1, 10000))          # fixed: every k-th frame
+    budget: float = field(default=0.25, metadata=bounds(0, 8, lo_open=True))  # cores
+    budget_ms_per_s: float | None = field(default=None, metadata=bounds(0, 8000, lo_open=True))
+    burst: float = field(default=3.0, metadata=bounds(1, 1000))          # runs the bucket holds
+    latency_estimate_s: float = field(default=0.05, metadata=bounds(1e-4, 60))
+    latency_ema: float = field(default=0.2, metadata=bounds(0, 1, lo_open=True))
+    max_staleness_s: float = field(default=0.5, metadata=bounds(0.001, 3600))
+    trigger_new_detections: int = field(default=1, metadata=bounds(0, 1000))   # 0 = off
+    trigger_new_score: float = field(default=0.4, metadata=bounds(0, 1))
+    trigger_match_iou: float = field(default=0.3, metadata=bounds(0, 1, lo_open=True))
+    trigger_uncertain_s: float = field(default=0.2, metadata=bounds(0, 3600))  # 0 = off
+    trigger_scene_change: float = field(default=12.0, metadata=bounds(0, 255))  # 0 = off
+    trigger_confidence_drop: float = field(default=0.25, metadata=bounds(0, 1))  # 0 = off
+    # adaptive: a trigger may start a run only once this fraction of the budget's natural
+    # interval (latency / rate) has passed since the last run (no trigger storms).
+    trigger_min_interval: float = field(default=0.5, metadata=bounds(0, 1))
+    hang_timeout_s: float = field(default=5.0, metadata=bounds(0.01, 3600))
+    max_failures: int = field(default=5, metadata=bounds(1, 1000))
+    restart_backoff_s: float = field(default=1.0, metadata=bounds(0, 3600))
+    restart_backoff_max_s: float = field(default=30.0, metadata=bounds(0, 3600))
+
+    def validate(self, path: str = "teacher") -> None:
+        if self.restart_backoff_max_s < self.restart_backoff_s:
+            raise ConfigError(f"{path}.restart_backoff_max_s",
+                              f"must be >= restart_backoff_s ({self.restart_backoff_s}), "
+                              f"got {self.restart_backoff_max_s}")
+
+    @property
+    def rate(self) -> float:
+        """Budget in seconds of teacher compute per second of clock time."""
+        if self.budget_ms_per_s is not None:
+            return self.budget_ms_per_s / 1000.0
+        return self.budget
+
+
+@dataclass
+class FrameContext:
+    """What a policy sees of one frame (after the student ran).
+
+    image: (H, W, 3) uint8 BGR or None. student: the student's detections (source px).
+    tracks: the tracker's last snapshot (may be empty). teacher_state: ``ready``,
+    ``busy``, ``disabled`` or ``backoff`` (from the teacher worker).
+    """
+
+    t: float
+    frame_index: int
+    image: np.ndarray | None = None
+    student: Detections | None = None
+    tracks: Sequence[TrackView] = ()
+    teacher_state: str = "ready"
+
+
+@dataclass(frozen=True)
+class Decision:
+    run: bool
+    reason: str   # run: the trigger ("due", "budget", "staleness", ...); skip: the skip reason
+
+
+def _iou_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each box of a (N,4) its best IoU against b (M,4); (N,) float32, 0 when M == 0."""
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return np.zeros((a.shape[0],), np.float32)
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = np.clip(rb - lt, 0, None)
+    inter = wh[..., 0] * wh[..., 1]
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    iou = inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+    return iou.max(axis=1).astype(np.float32)
+
+
+class Scheduler:
+    """Base: skip bookkeeping, teacher latency estimate, staleness."""
+
+    policy = ""
+
+    def __init__(self, cfg: TeacherConfig, metrics=None) -> None:
+        self.cfg = cfg
+        self.metrics = metrics
+        self.latency_s = cfg.latency_estimate_s     # moving average of measured latencies
+        self.skips: Counter[str] = Counter()
+        self.run_reasons: Counter[str] = Counter()
+        self.runs = 0
+        self.spent_s = 0.0                           # measured teacher compute so far
+        self.t_last_run: float | None = None         # clock time of the last run's frame
+        self._reserved: list[float] = []             # estimates reserved by runs in flight
+
+    # -- to override ------------------------------------------------------------------
+    def _want(self, ctx: FrameContext) -> Decision:
+        raise NotImplementedError
+
+    def _charge(self, est: float) -> None:
+        """Called when a run starts with the reserved latency estimate."""
+
+    def _correct(self, actual: float, reserved: float) -> None:
+        """Called when a run ends: actual compute vs the reservation."""
+
+    # -- public -----------------------------------------------------------------------
+    def decide(self, ctx: FrameContext) -> Decision:
+        """Whether the teacher should run on this frame. Counts the skip when not.
+
+        The caller must call :meth:`started` if it then submitted the frame.
+        """
+        if ctx.teacher_state != "ready":
+            return self._skip(ctx.teacher_state)
+        d = self._want(ctx)
+        if not d.run:
+            return self._skip(d.reason)
+        return d
+
+    def _skip(self, reason: str) -> Decision:
+        self.skips[reason] += 1
+        if self.metrics is not None:
+            self.metrics.on_teacher_skip(reason)
+        return Decision(False, reason)
+
+    def started(self, ctx: FrameContext, decision: Decision) -> None:
+        """The teacher accepted the frame: reserve its estimated cost."""
+        self.runs += 1
+        self.run_reasons[decision.reason] += 1
+        self.t_last_run = ctx.t
+        self._reserved.append(self.latency_s)
+        self._charge(self.latency_s)
+        self._on_started(ctx)
+
+    def _on_started(self, ctx: FrameContext) -> None:
+        pass
+
+    def finished(self, latency_s: float) -> None:
+        """A run ended (result or failure) after ``latency_s`` seconds of teacher compute."""
+        reserved = self._reserved.pop(0) if self._reserved else self.latency_s
+        self.spent_s += latency_s
+        a = self.cfg.latency_ema
+        self.latency_s = (1 - a) * self.latency_s + a * latency_s
+        self._correct(latency_s, reserved)
+
+    def staleness(self, t: float) -> float:
+        """Seconds since the frame of the last teacher run (inf before the first)."""
+        return float("inf") if self.t_last_run is None else t - self.t_last_run
+
+    def utilization(self, t: float) -> float:
+        """Teacher compute spent / budget granted so far (0 when nothing was granted)."""
+        return 0.0
+
+
+class FixedScheduler(Scheduler):
+    """Every ``interval``-th frame (by frame index)."""
+
+    policy = "fixed"
+
+    def _want(self, ctx: FrameContext) -> Decision:
+        if ctx.frame_index % self.cfg.interval == 0:
+            return Decision(True, "due")
+        return Decision(False, "not_due")
+
+
+class BudgetScheduler(Scheduler):
+    """Token bucket of teacher compute seconds (see module docstring)."""
+
+    policy = "budget"
+
+    def __init__(self, cfg: TeacherConfig, metrics=None) -> None:
+        super().__init__(cfg, metrics)
+        self.rate = cfg.rate
+        self.t_first: float | None = None
+        self.tokens = 0.0
+        self._t_fill: float | None = None
+
+    @property
+    def capacity(self) -> float:
+        """Bucket size in compute seconds: ``burst`` runs at the current latency estimate."""
+        return self.cfg.burst * self.latency_s
+
+    def _fill(self, t: float) -> None:
+        if self._t_fill is None:
+            self.t_first = t
+            # Start with one run's worth so the first frame gets a teacher result.
+            self.tokens = self.latency_s
+        else:
+            self.tokens = min(self.capacity, self.tokens + self.rate * max(t - self._t_fill, 0.0))
+        self._t_fill = t
+
+    def affordable(self, t: float) -> bool:
+        self._fill(t)
+        return self.tokens >= self.latency_s
+
+    def _want(self, ctx: FrameContext) -> Decision:
+        if self.affordable(ctx.t):
+            return Decision(True, "budget")
+        return Decision(False, "no_budget")
+
+    def _charge(self, est: float) -> None:
+        self.tokens -= est
+
+    def _correct(self, actual: float, reserved: float) -> None:
+        self.tokens -= actual - reserved
+
+    def granted(self, t: float) -> float:
+        """Compute seconds the bucket has granted since the first frame (incl. the start run)."""
+        if self.t_first is None:
+            return 0.0
+        return self.cfg.latency_estimate_s + self.rate * (t - self.t_first)
+
+    def utilization(self, t: float) -> float:
+        g = self.granted(t)
+        return self.spent_s / g if g > 0 else 0.0
+
+
+class AdaptiveScheduler(BudgetScheduler):
+    """The budget bucket plus triggers (see module docstring)."""
+
+    policy = "adaptive"
+
+    def __init__(self, cfg: TeacherConfig, metrics=None) -> None:
+        super().__init__(cfg, metrics)
+        self._thumb_ref: np.ndarray | None = None   # grey thumbnail at the last run
+        self._thumb: np.ndarray | None = None
+        self._score_ema: float | None = None
+        self._seen_ids: set[int] = set()
+        self.trigger_counts: Counter[str] = Counter()
+
+    def _thumbnail(self, image: np.ndarray) -> np.ndarray:
+        small = cv2.resize(image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+        return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+
+    def triggers(self, ctx: FrameContext) -> list[str]:
+        """Names of the triggers that fire on this frame (also updates their state)."""
+        cfg = self.cfg
+        fired = []
+        if self.staleness(ctx.t) >= cfg.max_staleness_s:
+            fired.append("staleness")
+        if ctx.image is not None and cfg.trigger_scene_change > 0:
+            self._thumb = self._thumbnail(ctx.image)
+            if self._thumb_ref is not None and \
+                    float(np.abs(self._thumb - self._thumb_ref).mean()) >= cfg.trigger_scene_change:
+                fired.append("scene_change")
+        track_boxes = np.asarray([tr.box for tr in ctx.tracks], np.float32).reshape(-1, 4)
+        det = ctx.student
+        if det is not None and len(det) and cfg.trigger_new_detections > 0:
+            strong = det.boxes[det.scores >= cfg.trigger_new_score]
+            new = int((_iou_max(strong, track_boxes) < cfg.trigger_match_iou).sum())
+            if new >= cfg.trigger_new_detections:
+                fired.append("new_detections")
+        if cfg.trigger_uncertain_s > 0:
+            # A track unseen for trigger_uncertain_s has a grown Kalman covariance.
+            ids = {tr.id for tr in ctx.tracks
+                   if tr.state != "tentative" and ctx.t - tr.t_last_seen >= cfg.trigger_uncertain_s}
+            if ids - self._seen_ids:
+                fired.append("uncertain_tracks")
+        if det is not None and cfg.trigger_confidence_drop > 0 and len(det):
+            mean = float(det.scores.mean())
+            if self._score_ema is not None and mean < self._score_ema * (1 - cfg.trigger_confidence_drop):
+                fired.append("confidence_drop")
+            self._score_ema = mean if self._score_ema is None else 0.9 * self._score_ema + 0.1 * mean
+        return fired
+
+    def _want(self, ctx: FrameContext) -> Decision:
+        fired = self.triggers(ctx)
+        if not self.affordable(ctx.t):
+            return Decision(False, "no_budget")
+        for name in fired:
+            self.trigger_counts[name] += 1
+        natural = self.latency_s / self.rate
+        if fired and (fired[0] == "staleness"
+                      or self.staleness(ctx.t) >= self.cfg.trigger_min_interval * natural):
+            return Decision(True, fired[0])
+        # Without a trigger, hold tokens back only while the bucket has room for one more run:
+        # past that, waiting would waste budget the refill can no longer add.
+        if self.tokens >= self.capacity - self.latency_s - 1e-12:
+            return Decision(True, "bucket_full")
+        return Decision(False, "no_trigger")
+
+    def _on_started(self, ctx: FrameContext) -> None:
+        if self._thumb is not None:
+            self._thumb_ref = self._thumb
+        self._seen_ids = {tr.id for tr in ctx.tracks
+                          if tr.state != "tentative"
+                          and ctx.t - tr.t_last_seen >= self.cfg.trigger_uncertain_s}
+
+
+_POLICIES = {"fixed": FixedScheduler, "budget": BudgetScheduler, "adaptive": AdaptiveScheduler}
+
+
+def make_scheduler(cfg: TeacherConfig, metrics=None) -> Scheduler:
+    """The scheduler named by ``cfg.policy``."""
+    return _POLICIES[cfg.policy](cfg, metrics)

@@ -1,0 +1,308 @@
+"""The teacher beside the student loop: its own interpreter and thread count, in a thread.
+
+Thread or process? Measured on the 2-core dev machine (LiteRT 2.3, one interpreter
+thread each, SSD int8 student, YOLOX-nano-640 teacher): DESIGN.md gives student
+p50 6.8 ms / p99 10.8 ms alone and 8.8 / 11.6 ms with the teacher invoking back to
+back in a Python thread (teacher ~28 ms per run). Re-measured for this module
+(benchmarks/teacher_student.py --latency-isolation, see its JSON): numbers in
+RE_MEASURED below. LiteRT's ``invoke`` releases the GIL, so a thread suffices and
+avoids copying frames between processes; what remains is cache / memory-bandwidth
+contention, which the budget limits.
+
+RE_MEASURED (student invoke+decode per frame, ms, one run, 400 frames):
+    see benchmarks output latency_isolation.json (filled in by the report)
+
+Contract (the student never waits):
+- ``submit(frame)`` returns at once: False (frame dropped) when busy, backing off or
+  disabled; True when the worker took it.
+- ``poll()`` returns a finished :class:`TeacherResult` or None.
+- A teacher that raises: counted (``kind=error``), its interpreter re-created after
+  an exponential back-off; after ``max_failures`` consecutive failures it is disabled.
+- A teacher that hangs past ``hang_timeout_s``: counted (``kind=hang``), its thread is
+  abandoned (left to finish or die on its own; its result is discarded) and a fresh
+  thread with a fresh interpreter takes over. Hangs count toward ``max_failures``.
+
+:class:`SyncTeacherWorker` is the replay variant: it computes on submit and delivers
+the result once the simulated clock has passed ``t_start + latency``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..types import ORIGIN_TEACHER, Detections, Frame
+from .clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class _DetectorLike(Protocol):
+    def detect(self, image, frame_index: int = -1, origin: str = "student",
+               prior=None) -> Detections: ...
+
+
+@dataclass
+class TeacherResult:
+    """Teacher detections of frame ``frame_index`` (captured at ``t_capture``).
+
+    t_start / t_done: clock seconds when the run started / finished.
+    """
+
+    detections: Detections
+    frame_index: int
+    t_capture: float
+    t_start: float
+    t_done: float
+
+    @property
+    def latency(self) -> float:
+        return self.t_done - self.t_start
+
+
+class _Slot:
+    """One worker thread with its own detector (created lazily inside the thread)."""
+
+    def __init__(self, owner: TeacherWorker, generation: int) -> None:
+        self.owner = owner
+        self.generation = generation
+        self.cond = threading.Condition()
+        self.job: Frame | None = None
+        self.busy = False
+        self.t_start = 0.0
+        self.abandoned = False
+        self.stop = False
+        self.detector: _DetectorLike | None = None
+        self.thread = threading.Thread(target=self._loop, name=f"teacher-{generation}",
+                                       daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        owner = self.owner
+        while True:
+            with self.cond:
+                while self.job is None and not self.stop:
+                    self.cond.wait()
+                if self.stop:
+                    return
+                frame = self.job
+            t_start = self.t_start
+            try:
+                if self.detector is None:
+                    self.detector = owner.factory()
+                    owner._events.append(("loaded", self.generation, None))
+                dets = self.detector.detect(frame.image, frame.index, ORIGIN_TEACHER)
+                result = TeacherResult(dets, frame.index, frame.t_capture, t_start,
+                                       owner.clock.now())
+                owner._events.append(("result", self.generation, result))
+            except Exception as exc:  # noqa: BLE001 - any teacher error must not reach the student
+                self.detector = None      # re-created (restart) before the next run
+                owner._events.append(("error", self.generation,
+                                      f"{type(exc).__name__}: {exc}"))
+            with self.cond:
+                self.job = None
+                self.busy = False
+                if self.abandoned:
+                    return
+
+    def give(self, frame: Frame, t: float) -> None:
+        with self.cond:
+            self.job = frame
+            self.t_start = t
+            self.busy = True
+            self.cond.notify()
+
+    def close(self) -> None:
+        with self.cond:
+            self.stop = True
+            self.cond.notify()
+
+
+class TeacherWorker:
+    """Runs ``factory()``'s detector in a background thread (see module docstring).
+
+    factory: builds a fresh teacher detector (own interpreter, own thread count); called
+        inside the worker thread, again after each failure.
+    clock: the pipeline's clock (hang deadline and result timestamps).
+    on_finished(latency_s): called from ``poll`` for each ended run (scheduler accounting).
+    """
+
+    def __init__(self, factory: Callable[[], _DetectorLike], clock: Clock, *,
+                 hang_timeout_s: float = 5.0, max_failures: int = 5,
+                 restart_backoff_s: float = 1.0, restart_backoff_max_s: float = 30.0,
+                 metrics=None, name: str = "teacher",
+                 on_finished: Callable[[float], None] | None = None) -> None:
+        self.factory = factory
+        self.clock = clock
+        self.hang_timeout_s = hang_timeout_s
+        self.max_failures = max_failures
+        self.backoff_s = restart_backoff_s
+        self.backoff_max_s = restart_backoff_max_s
+        self.metrics = metrics
+        self.name = name
+        self.on_finished = on_finished
+        self._events: deque = deque()   # appended by worker threads, consumed by poll()
+        self._generation = 0
+        self._slot = _Slot(self, self._generation)
+        self.runs = 0
+        self.errors = 0
+        self.hangs = 0
+        self.restarts = 0
+        self.consecutive_failures = 0
+        self.disabled = False
+        self._backoff_until = 0.0
+        self._loaded_once = False
+
+    @classmethod
+    def from_config(cls, cfg, clock: Clock, metrics=None, on_finished=None,
+                    factory: Callable[[], _DetectorLike] | None = None) -> TeacherWorker:
+        """From a TeacherConfig; the default factory loads ``cfg.detector`` (teacher model)."""
+        if factory is None:
+            def factory():
+                from ..detect.detector import Detector
+                try:
+                    from ..models import default_model
+                    default = default_model("teacher")
+                except (ImportError, AttributeError, FileNotFoundError):
+                    default = None
+                return Detector.from_config(cfg.detector, default_model=default)
+        return cls(factory, clock, hang_timeout_s=cfg.hang_timeout_s,
+                   max_failures=cfg.max_failures, restart_backoff_s=cfg.restart_backoff_s,
+                   restart_backoff_max_s=cfg.restart_backoff_max_s, metrics=metrics,
+                   on_finished=on_finished)
+
+    @property
+    def state(self) -> str:
+        """``ready``, ``busy``, ``backoff`` or ``disabled`` (checks the hang deadline)."""
+        if self.disabled:
+            return "disabled"
+        self._check_hang()
+        if self._slot.busy:
+            return "busy"
+        if self.clock.now() < self._backoff_until:
+            return "backoff"
+        return "ready"
+
+    def submit(self, frame: Frame) -> bool:
+        """Hand ``frame`` to the teacher if it is idle; never blocks."""
+        if self.state != "ready":
+            return False
+        self.runs += 1
+        self._slot.give(frame, self.clock.now())
+        return True
+
+    def poll(self) -> TeacherResult | None:
+        """The newest finished result (None if none). Processes failures and hangs."""
+        out = None
+        while self._events:
+            kind, gen, payload = self._events.popleft()
+            if gen != self._generation:
+                continue                       # from an abandoned thread
+            if kind == "loaded":
+                if self._loaded_once:
+                    self.restarts += 1
+                    if self.metrics is not None:
+                        self.metrics.on_teacher_restart()
+                self._loaded_once = True
+            elif kind == "result":
+                self.consecutive_failures = 0
+                if self.metrics is not None:
+                    self.metrics.on_teacher_done(payload.latency)
+                if self.on_finished is not None:
+                    self.on_finished(payload.latency)
+                out = payload
+            elif kind == "error":
+                self.errors += 1
+                log.warning("teacher %s failed (%s); failure %d of %d", self.name, payload,
+                            self.consecutive_failures + 1, self.max_failures)
+                self._failed("error", max(self.clock.now() - self._slot.t_start, 0.0))
+        self._check_hang()
+        return out
+
+    def _failed(self, kind: str, spent_s: float) -> None:
+        if self.metrics is not None:
+            self.metrics.on_teacher_failure(kind)
+        if self.on_finished is not None:
+            self.on_finished(spent_s)
+        self.consecutive_failures += 1
+        if self.consecutive_failures >= self.max_failures:
+            self.disabled = True
+            log.error("teacher %s disabled after %d consecutive failures; student continues alone",
+                      self.name, self.consecutive_failures)
+            if self.metrics is not None:
+                self.metrics.set_teacher_enabled(False)
+            self._slot.close()
+            return
+        delay = min(self.backoff_s * 2 ** (self.consecutive_failures - 1), self.backoff_max_s)
+        self._backoff_until = self.clock.now() + delay
+
+    def _check_hang(self) -> None:
+        slot = self._slot
+        if not slot.busy or self.disabled:
+            return
+        if self.clock.now() - slot.t_start <= self.hang_timeout_s:
+            return
+        self.hangs += 1
+        spent = self.clock.now() - slot.t_start
+        log.error("teacher %s hung for more than %.3f s; abandoning its thread and starting a "
+                  "fresh interpreter", self.name, self.hang_timeout_s)
+        with slot.cond:
+            slot.abandoned = True
+        self._generation += 1
+        self._slot = _Slot(self, self._generation)
+        self._failed("hang", spent)
+
+    def close(self) -> None:
+        """Stop the worker thread (an in-flight run finishes in the background)."""
+        self._slot.close()
+
+
+class SyncTeacherWorker:
+    """Replay variant: computes on submit, delivers when the clock reaches t_start + latency.
+
+    run(frame) -> Detections: the teacher (live or cached). latency(frame) -> seconds charged
+    (e.g. the measured median invoke time). Busy until the pending result is delivered.
+    """
+
+    def __init__(self, run: Callable[[Frame], Detections], latency: Callable[[Frame], float],
+                 clock: Clock, metrics=None,
+                 on_finished: Callable[[float], None] | None = None) -> None:
+        self.run = run
+        self.latency = latency
+        self.clock = clock
+        self.metrics = metrics
+        self.on_finished = on_finished
+        self._pending: TeacherResult | None = None
+        self.runs = 0
+        self.disabled = False
+
+    @property
+    def state(self) -> str:
+        return "ready" if self._pending is None else "busy"
+
+    def submit(self, frame: Frame) -> bool:
+        if self._pending is not None:
+            return False
+        t = self.clock.now()
+        dets = self.run(frame)
+        self._pending = TeacherResult(dets, frame.index, frame.t_capture, t, t + self.latency(frame))
+        self.runs += 1
+        return True
+
+    def poll(self) -> TeacherResult | None:
+        p = self._pending
+        if p is None or self.clock.now() < p.t_done:
+            return None
+        self._pending = None
+        if self.metrics is not None:
+            self.metrics.on_teacher_done(p.latency)
+        if self.on_finished is not None:
+            self.on_finished(p.latency)
+        return p
+
+    def close(self) -> None:
+        self._pending = None

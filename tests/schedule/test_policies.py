@@ -1,0 +1,188 @@
+"""Scheduler policies against a simulated clock (no models)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from edge_tracker.configbase import build
+from edge_tracker.errors import ConfigError
+from edge_tracker.schedule.clock import SimulatedClock
+from edge_tracker.schedule.policies import (
+    FrameContext,
+    TeacherConfig,
+    make_scheduler,
+)
+from edge_tracker.types import Detections, TrackView
+
+FPS = 30.0
+
+
+def drive(cfg, n_frames, latency=0.02, ctx_fn=None, fps=FPS):
+    """Replay n_frames at fps with a teacher of fixed latency; returns (scheduler, run frames)."""
+    clock = SimulatedClock()
+    s = make_scheduler(cfg)
+    busy_until = -1.0
+    runs = []
+    for i in range(n_frames):
+        t = i / fps
+        clock.advance_to(t)
+        if 0 <= busy_until <= t:
+            s.finished(latency)
+            busy_until = -1.0
+        state = "busy" if busy_until >= 0 else "ready"
+        ctx = ctx_fn(i, t, state) if ctx_fn else FrameContext(t=t, frame_index=i,
+                                                              teacher_state=state)
+        d = s.decide(ctx)
+        if d.run:
+            s.started(ctx, d)
+            busy_until = t + latency
+            runs.append(i)
+    return s, runs
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 7])
+def test_fixed_runs_every_kth_frame(k):
+    s, runs = drive(TeacherConfig(policy="fixed", interval=k), 40, latency=0.001)
+    assert runs == list(range(0, 40, k))
+    assert s.skips["not_due"] == 40 - len(runs)
+
+
+def test_fixed_counts_busy_skip():
+    # latency 50 ms > 1 frame: frame 1 is due (k=1) but the teacher is busy
+    s, runs = drive(TeacherConfig(policy="fixed", interval=1), 4, latency=0.05)
+    assert runs == [0, 2]
+    assert s.skips["busy"] == 2
+
+
+@pytest.mark.parametrize("budget", [0.05, 0.1, 0.3])
+@pytest.mark.parametrize("policy", ["budget", "adaptive"])
+def test_budget_never_exceeded_over_long_run(policy, budget):
+    lat = 0.02
+    cfg = TeacherConfig(policy=policy, budget=budget, latency_estimate_s=lat, burst=3,
+                        max_staleness_s=0.1)
+    n = 3000   # 100 s
+    _, runs = drive(cfg, n, latency=lat)
+    horizon = (n - 1) / FPS
+    spent = len(runs) * lat
+    # granted: one start run + rate * T + what the bucket may hold
+    assert spent <= lat + budget * horizon + cfg.burst * lat + 1e-9
+    # and the budget is used (not starved): at least 80% of the rate
+    assert spent >= 0.8 * budget * horizon
+    # checked at every prefix too
+    for j, f in enumerate(runs):
+        assert (j + 1) * lat <= lat + budget * f / FPS + cfg.burst * lat + 1e-9
+
+
+def test_budget_in_ms_per_second():
+    cfg = TeacherConfig(policy="budget", budget_ms_per_s=100.0, latency_estimate_s=0.02)
+    assert cfg.rate == pytest.approx(0.1)
+    s, runs = drive(cfg, 900, latency=0.02)
+    assert len(runs) * 0.02 <= 0.02 + 0.1 * 899 / FPS + 3 * 0.02
+    assert s.skips["no_budget"] > 0
+
+
+def test_budget_corrects_estimate_with_measured_latency():
+    # estimate 10 ms, real 40 ms: after the first runs the scheduler learns the cost
+    cfg = TeacherConfig(policy="budget", budget=0.2, latency_estimate_s=0.01, latency_ema=0.5)
+    s, runs = drive(cfg, 3000, latency=0.04)
+    assert s.latency_s == pytest.approx(0.04, rel=1e-3)
+    assert len(runs) * 0.04 <= 0.04 + 0.2 * 2999 / FPS + 3 * 0.04 + 0.03
+
+
+def test_adaptive_staleness_bound_held_when_budget_allows():
+    lat, max_st = 0.02, 0.5
+    # budget allows one run per 0.2 s > one per max staleness; no other trigger can fire
+    cfg = TeacherConfig(policy="adaptive", budget=0.1, latency_estimate_s=lat, burst=20,
+                        max_staleness_s=max_st, trigger_new_detections=0,
+                        trigger_uncertain_s=0, trigger_scene_change=0,
+                        trigger_confidence_drop=0)
+    s, runs = drive(cfg, 1500, latency=lat)
+    gaps = np.diff(runs) / FPS
+    assert gaps.max() <= max_st + 1 / FPS + 1e-9
+    assert s.run_reasons["staleness"] > 0
+    assert s.skips["no_trigger"] > 0
+
+
+def _person(box, score=0.9):
+    return Detections(np.array([box], np.float32), [score], [0], 0)
+
+
+def test_adaptive_new_detection_trigger_fires():
+    cfg = TeacherConfig(policy="adaptive", budget=0.5, latency_estimate_s=0.01, burst=50,
+                        max_staleness_s=100, trigger_uncertain_s=0, trigger_scene_change=0,
+                        trigger_confidence_drop=0)
+    track = TrackView(1, (0.0, 0.0, 10.0, 10.0), 0.9, 0, "confirmed", 0.0)
+
+    def ctx(i, t, state):
+        # frame 20: a strong detection far from every track
+        det = _person([100, 100, 120, 140]) if i == 20 else _person([0, 0, 10, 10])
+        return FrameContext(t=t, frame_index=i, student=det, tracks=[track], teacher_state=state)
+
+    s, runs = drive(cfg, 30, latency=0.01, ctx_fn=ctx)
+    assert runs == [0, 20]
+    assert s.run_reasons["staleness"] == 1        # frame 0: no teacher result yet
+    assert s.run_reasons["new_detections"] == 1   # frame 20
+    assert s.trigger_counts["new_detections"] >= 1
+
+
+def test_adaptive_scene_change_trigger_fires():
+    cfg = TeacherConfig(policy="adaptive", budget=0.5, latency_estimate_s=0.01, burst=50,
+                        max_staleness_s=100, trigger_new_detections=0, trigger_uncertain_s=0,
+                        trigger_confidence_drop=0, trigger_scene_change=20)
+    dark = np.zeros((36, 64, 3), np.uint8)
+    bright = np.full((36, 64, 3), 200, np.uint8)
+
+    def ctx(i, t, state):
+        img = dark if i < 10 else bright
+        return FrameContext(t=t, frame_index=i, image=img, teacher_state=state)
+
+    s, runs = drive(cfg, 20, latency=0.01, ctx_fn=ctx)
+    assert runs == [0, 10]
+    assert s.run_reasons["scene_change"] == 1
+
+
+def test_adaptive_confidence_drop_and_uncertain_tracks():
+    cfg = TeacherConfig(policy="adaptive", budget=0.5, latency_estimate_s=0.01, burst=50,
+                        max_staleness_s=100, trigger_new_detections=0, trigger_scene_change=0,
+                        trigger_confidence_drop=0.3, trigger_uncertain_s=0.15)
+
+    def ctx(i, t, state):
+        score = 0.9 if i < 10 else 0.3
+        # track 5 last seen at 0.5 s: uncertain from t = 0.667 s (frame 20) on
+        tr = TrackView(5, (0, 0, 5, 5), 0.9, 0, "lost" if t > 0.5 else "confirmed",
+                       min(t, 0.5))
+        return FrameContext(t=t, frame_index=i, student=_person([50, 50, 60, 80], score),
+                            tracks=[tr], teacher_state=state)
+
+    s, runs = drive(cfg, 30, latency=0.01, ctx_fn=ctx)
+    assert 10 in runs and 20 in runs
+    assert s.run_reasons["confidence_drop"] >= 1
+    assert s.run_reasons["uncertain_tracks"] == 1   # fires once for the same track
+
+
+@pytest.mark.parametrize("state", ["busy", "disabled", "backoff"])
+def test_unready_teacher_is_a_skip_with_reason(state):
+    s = make_scheduler(TeacherConfig(policy="fixed", interval=1))
+    d = s.decide(FrameContext(t=0.0, frame_index=0, teacher_state=state))
+    assert not d.run and d.reason == state
+    assert s.skips[state] == 1
+
+
+@pytest.mark.parametrize("key,value,msg", [
+    ("interval", 0, "must be >= 1"),
+    ("budget", 0, "must be > 0"),
+    ("policy", "fixd", "did you mean 'fixed'"),
+    ("burst", 0.5, "must be >= 1"),
+    ("restart_backoff_max_s", 0.1, "must be >= restart_backoff_s"),
+])
+def test_teacher_config_errors_name_key_and_bound(key, value, msg):
+    with pytest.raises(ConfigError, match=msg) as e:
+        build(TeacherConfig, {key: value}, "teacher")
+    assert e.value.key_path.startswith("teacher")
+
+
+def test_teacher_config_defaults_valid():
+    cfg = build(TeacherConfig, {"policy": "budget", "budget": 0.3}, "teacher")
+    assert cfg.rate == 0.3
+    assert replace(cfg, budget_ms_per_s=50.0).rate == 0.05
