@@ -93,12 +93,28 @@ if [ -f benchmarks/sot_otb.py ] && [ -d "$DATA/sot/Crossing" ]; then
   "${NICE[@]}" "$PY" benchmarks/sot_otb.py --seq "$DATA/sot/Crossing" --json "$OUT/sot_otb.json" \
     --plot "$OUT/sot_otb.png" || fail sot_otb $?
 fi
-for script in benchmarks/distill_eval.py; do
-  if [ -f "$script" ]; then
-    note "$script"
-    "${NICE[@]}" "$PY" "$script" --out-dir "$OUT/distill_eval" || fail "$script" $?
-  fi
-done
+if [ -f benchmarks/distill_eval.py ]; then
+  note "distill_eval.py"
+  rounds=(); [ -n "${QUICK:-}" ] && rounds=(--rounds 20)
+  "${NICE[@]}" "$PY" benchmarks/distill_eval.py "${rounds[@]}" --out "$OUT/distill_eval.json" \
+    || fail distill_eval $?
+fi
+
+# --- schema / sanity of what was written (never a speed threshold) -------------------------
+note "checking results"
+"$PY" - "$OUT" <<'PYEOF' || fail "result check" $?
+import json, sys
+from pathlib import Path
+from edge_tracker.bench.schema import latency_problems, pipeline_problems
+bad = 0
+for p in sorted(Path(sys.argv[1]).glob("*.json")):
+    d = json.loads(p.read_text())
+    check = {"latency": latency_problems, "pipeline": pipeline_problems}.get(d.get("benchmark"))
+    for problem in (check(d) if check else []):
+        print(f"{p.name}: {problem}", file=sys.stderr)
+        bad += 1
+sys.exit(1 if bad else 0)
+PYEOF
 
 # --- README Performance table ------------------------------------------------------------
 note "perf_table"

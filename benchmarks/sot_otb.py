@@ -2,10 +2,12 @@
 
     python benchmarks/sot_otb.py --seq ../shared/data/sot/Crossing --json OUT.json \
         [--threads 1] [--plot OUT.png] [--features auto|handcrafted|learned|MODEL] \
-        [--repeats 3] [--peers-python PY | --no-peers]
+        [--repeats 3] [--variants handcrafted,learned,hybrid] [--peers-python PY | --no-peers]
 
 Writes JSON: ``auc``, ``precision_20px``, ``fps``, ``frames``, ``success_curve``,
-``features``, ``peers`` {csrt, kcf, mosse: {auc, precision_20px, fps}}, ``machine``.
+``features`` (of the main run, ``--features``), ``variants`` {kind: {auc,
+precision_20px, fps}} for the other feature kinds, ``peers`` {csrt, kcf, mosse: {auc,
+precision_20px, fps}}, ``goal`` (main run vs CSRT), ``machine``.
 
 fps = frames / (seconds spent in the tracker's init + update calls), frames preloaded in
 memory, one thread (cv2.setNumThreads, LiteRT num_threads, OMP/OpenBLAS env = 1). The
@@ -29,22 +31,26 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before NumPy loads its BLAS
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from importlib import metadata  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from edge_tracker.evaluation.otb import SUCCESS_THRESHOLDS, evaluate, load_groundtruth  # noqa: E402
-from edge_tracker.sot.tracker import CorrelationTracker, SotConfig  # noqa: E402
+from edge_tracker.evaluation.otb import SUCCESS_THRESHOLDS, evaluate, load_groundtruth
+from edge_tracker.sot.tracker import (
+    CorrelationTracker,
+    SotConfig,
+    default_feature_model,
+)
 
 PEERS = ("csrt", "kcf", "mosse")
 WORKER = Path(__file__).resolve().parent / "sot_peers_worker.py"
@@ -137,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", default=None, help="success plot PNG path")
     p.add_argument("--features", default="auto", help="auto | handcrafted | learned | MODEL")
     p.add_argument("--repeats", type=int, default=3, help="interleaved runs; median fps")
+    p.add_argument("--variants", default="handcrafted,learned,hybrid",
+                   help="other feature kinds also measured (reported under 'variants'; "
+                        "learned/hybrid only when the bundled net exists); '' = none")
     p.add_argument("--peers-python", default=None, help="python with opencv-contrib")
     p.add_argument("--no-peers", action="store_true")
     args = p.parse_args(argv)
@@ -150,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     images = [cv2.imread(str(f), cv2.IMREAD_COLOR) for f in frames]
     cfg = SotConfig(num_threads=args.threads, **features_config(args.features))
     py = None if args.no_peers else peers_python(args.peers_python)
+    have_net = default_feature_model() is not None
+    variants = {v: SotConfig(num_threads=args.threads, features=v)
+                for v in filter(None, args.variants.split(","))
+                if v != cfg.features and (v == "handcrafted" or have_net)}
+    var_secs: dict[str, list[float]] = {v: [] for v in variants}
+    var_boxes: dict[str, np.ndarray] = {}
+    var_names: dict[str, str] = {}
 
     ours_secs, peer_secs, peer_boxes = [], {k: [] for k in PEERS}, {}
     boxes = None
@@ -158,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(max(1, args.repeats)):
         boxes, secs, feat_name = run_ours(images, gt[0], cfg)
         ours_secs.append(secs)
+        for v, vcfg in variants.items():
+            var_boxes[v], vsecs, var_names[v] = run_ours(images, gt[0], vcfg)
+            var_secs[v].append(vsecs)
         if py:
             res = run_peers(py, frames, gt[0], args.threads)
             opencv_contrib = res.get("opencv")
@@ -182,7 +201,14 @@ def main(argv: list[str] | None = None) -> int:
                     "python": platform.python_version(), "opencv": cv2.__version__,
                     "opencv_contrib_peers": opencv_contrib},
     }
-    curves = {"ours": (ours.auc, list(ours.success_curve))}
+    curves = {f"ours ({feat_name})": (ours.auc, list(ours.success_curve))}
+    result["variants"] = {}
+    for v in variants:
+        sv = evaluate(var_boxes[v], gt)
+        result["variants"][v] = {"features": var_names[v], "auc": round(sv.auc, 4),
+                                 "precision_20px": round(sv.precision_20px, 4),
+                                 "fps": round(n / statistics.median(var_secs[v]), 1)}
+        curves[f"ours ({v})"] = (sv.auc, list(sv.success_curve))
     for k in PEERS if py else ():
         s = evaluate(peer_boxes[k], gt)
         result["peers"][k] = {"auc": round(s.auc, 4), "precision_20px": round(s.precision_20px, 4),

@@ -34,7 +34,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--trackers", default="csrt,kcf,mosse")
     args = p.parse_args()
-    import cv2  # noqa: PLC0415 - imported after argument parsing on purpose
+    import cv2
     cv2.setNumThreads(args.threads)
     with open(args.frames, encoding="utf-8") as fh:
         paths = [ln.strip() for ln in fh if ln.strip()]
@@ -43,7 +43,7 @@ def main() -> int:
     out = {"opencv": cv2.__version__}
     for name in args.trackers.split(","):
         tracker = _factory(cv2, name)()
-        box = (int(round(x)), int(round(y)), int(round(w)), int(round(h)))
+        box = (round(x), round(y), round(w), round(h))
         boxes = [[x, y, w, h]]
         t0 = time.perf_counter()
         tracker.init(images[0], box)

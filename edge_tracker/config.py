@@ -48,6 +48,7 @@ TrackerConfig = _component((".track.tracker", ".track"), "TrackerConfig")
 SourceConfig = _component((".sources", ".sources.config", ".sources.base"), "SourceConfig")
 TeacherConfig = _component((".schedule.policies", ".schedule", ".schedule.teacher",
                             ".service.pipeline"), "TeacherConfig")
+SotConfig = _component((".sot.tracker", ".sot"), "SotConfig")
 FusionConfig = _component((".fuse.fusion", ".fuse", ".fuse.config", ".service.pipeline"),
                           "FusionConfig")
 
@@ -81,6 +82,7 @@ class AppConfig:
     http: HttpConfig = field(default_factory=HttpConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    sot: SotConfig = field(default_factory=SotConfig)   # mode: single
 
     def validate(self, path: str) -> None:
         if not self.camera_id or any(c in self.camera_id for c in "/+#{} \t\n"):

@@ -49,7 +49,7 @@ class LatencyConfig:
     threads: int = field(default=1, metadata=bounds(1, 8))
     runs: int = field(default=200, metadata=bounds(1, 1_000_000))
     warmup: int = field(default=10, metadata=bounds(0, 100_000))
-    block: int = field(default=10, metadata=bounds(1, 10_000))
+    block: int = field(default=1, metadata=bounds(1, 10_000))
     delegate: str | None = None
     delegate_options: dict = field(default_factory=dict)
     decoder: Literal["auto", "ssd", "yolox", "yolov8", "centernet"] = "auto"

@@ -52,7 +52,7 @@ class PipelineBenchConfig:
     max_frames: int | None = field(default=None, metadata=bounds(1, None))
     realtime: bool = False
     teacher: bool = True
-    bare_every: int = field(default=20, metadata=bounds(0, 100_000))
+    bare_every: int = field(default=5, metadata=bounds(0, 100_000))
     read_timeout_s: float = field(default=5.0, metadata=bounds(0.01, 600))
     overrides: dict = field(default_factory=dict)
     sync_source: bool = False

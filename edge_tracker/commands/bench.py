@@ -26,8 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     lat.add_argument("--threads", type=int, default=1, help="interpreter threads (default 1)")
     lat.add_argument("--runs", type=int, default=200, help="steady-state runs (default 200)")
     lat.add_argument("--warmup", type=int, default=10, help="warm-up invokes (default 10)")
-    lat.add_argument("--block", type=int, default=10,
-                     help="runs per interleaved tool/bare block (default 10)")
+    lat.add_argument("--block", type=int, default=1,
+                     help="runs per interleaved tool/bare block (default 1)")
     lat.add_argument("--delegate", default=None,
                      help="'edgetpu' or the path of an external delegate library")
     lat.add_argument("--delegate-option", action="append", default=[], metavar="KEY=VALUE",
@@ -55,8 +55,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                            "the daemon's reader thread (no decoding concurrent with the "
                            "pipeline: isolates the loop's own cost)")
     pipe.add_argument("--no-teacher", action="store_true", help="disable the teacher")
-    pipe.add_argument("--bare-every", type=int, default=20,
-                      help="frames between interleaved bare student blocks (default 20)")
+    pipe.add_argument("--bare-every", type=int, default=5,
+                      help="frames between interleaved bare student blocks (default 5; 0 = none)")
     pipe.add_argument("--set", dest="overrides", action="append", default=[],
                       metavar="KEY.PATH=VALUE",
                       help="config override as for `run` (repeatable), e.g. "

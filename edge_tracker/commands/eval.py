@@ -46,7 +46,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     except ModuleNotFoundError as exc:
         if exc.name != MOT_REPLAY:
             raise
-        m.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        # Accept the documented options so the user gets the clear error below.
+        m.add_argument("--det-replay", default=None)
+        m.add_argument("--out-dir", default=None)
+        m.add_argument("--json", default=None)
         m.set_defaults(func=_mot_missing)
     else:
         replay.add_arguments(m)

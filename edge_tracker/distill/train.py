@@ -42,8 +42,11 @@ def setup_tf(seed: int, num_threads: int):
     import keras
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(num_threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(num_threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError as exc:  # TF already initialised in this process (tests, notebooks)
+        log.info("keeping TensorFlow's thread settings: %s", exc)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     return tf

@@ -63,6 +63,10 @@ class TeacherConfig:
     # adaptive: a trigger may start a run only once this fraction of the budget's natural
     # interval (latency / rate) has passed since the last run (no trigger storms).
     trigger_min_interval: float = field(default=0.5, metadata=bounds(0, 1))
+    # The teacher thread's CPU priority is lowered by this nice increment (Linux, per
+    # thread; its interpreter's worker threads inherit it) so under CPU contention the
+    # student wins. 0 = same priority.
+    thread_nice: int = field(default=10, metadata=bounds(0, 19))
     hang_timeout_s: float = field(default=5.0, metadata=bounds(0.01, 3600))
     max_failures: int = field(default=5, metadata=bounds(1, 1000))
     restart_backoff_s: float = field(default=1.0, metadata=bounds(0, 3600))

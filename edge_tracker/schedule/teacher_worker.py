@@ -15,6 +15,8 @@ RE_MEASURED (student invoke+decode per frame, ms, one run, 400 frames):
 Contract (the student never waits):
 - ``submit(frame)`` returns at once: False (frame dropped) when busy, backing off or
   disabled; True when the worker took it.
+- The worker thread runs at a lower CPU priority (``thread_nice``, default 10 from
+  TeacherConfig) so that under contention the scheduler prefers the student.
 - ``poll()`` returns a finished :class:`TeacherResult` or None.
 - A teacher that raises: counted (``kind=error``), its interpreter re-created after
   an exponential back-off; after ``max_failures`` consecutive failures it is disabled.
@@ -29,6 +31,7 @@ the result once the simulated clock has passed ``t_start + latency``.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -64,6 +67,18 @@ class TeacherResult:
         return self.t_done - self.t_start
 
 
+def _lower_priority(increment: int) -> None:
+    """Raise this thread's nice value by ``increment`` (Linux: nice is per thread)."""
+    if increment <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid)
+                                                 + increment, 19))
+    except OSError as exc:
+        log.debug("cannot lower the teacher thread's priority: %s", exc)
+
+
 class _Slot:
     """One worker thread with its own detector (created lazily inside the thread)."""
 
@@ -83,6 +98,7 @@ class _Slot:
 
     def _loop(self) -> None:
         owner = self.owner
+        _lower_priority(owner.thread_nice)
         while True:
             with self.cond:
                 while self.job is None and not self.stop:
@@ -135,8 +151,10 @@ class TeacherWorker:
                  hang_timeout_s: float = 5.0, max_failures: int = 5,
                  restart_backoff_s: float = 1.0, restart_backoff_max_s: float = 30.0,
                  metrics=None, name: str = "teacher",
-                 on_finished: Callable[[float], None] | None = None) -> None:
+                 on_finished: Callable[[float], None] | None = None,
+                 thread_nice: int = 0) -> None:
         self.factory = factory
+        self.thread_nice = thread_nice
         self.clock = clock
         self.hang_timeout_s = hang_timeout_s
         self.max_failures = max_failures
@@ -164,16 +182,17 @@ class TeacherWorker:
         if factory is None:
             def factory():
                 from ..detect.detector import Detector
+                from ..errors import ModelError
                 try:
                     from ..models import default_model
                     default = default_model("teacher")
-                except (ImportError, AttributeError, FileNotFoundError):
-                    default = None
+                except ModelError:
+                    default = None   # then cfg.detector.model must name the file
                 return Detector.from_config(cfg.detector, default_model=default)
         return cls(factory, clock, hang_timeout_s=cfg.hang_timeout_s,
                    max_failures=cfg.max_failures, restart_backoff_s=cfg.restart_backoff_s,
                    restart_backoff_max_s=cfg.restart_backoff_max_s, metrics=metrics,
-                   on_finished=on_finished)
+                   on_finished=on_finished, thread_nice=cfg.thread_nice)
 
     @property
     def state(self) -> str:

@@ -38,6 +38,10 @@ from .notify import Notifier
 
 log = logging.getLogger(__name__)
 
+# Consecutive frames whose processing raised before the run gives up (a persistent bug
+# must end in a restart by systemd rather than a silent loop of errors).
+MAX_FRAME_FAILURES = 50
+
 
 def _default_model(role: str) -> str | None:
     """Path of the bundled ``role`` model, or None when it is not installed."""
@@ -99,6 +103,8 @@ def build_pipeline(cfg: AppConfig, clock: Any = None, metrics: Any = None,
     clock = clock if clock is not None else MonotonicClock()
     if student is None:
         student = load_detector(cfg.student, "student", "student.model")
+    if cfg.mode == "single":
+        return _single_pipeline(cfg, student, clock, metrics)
     factory = None
     if cfg.teacher.enabled:
         first = [load_detector(cfg.teacher.detector, "teacher", "teacher.detector.model")]
@@ -113,6 +119,19 @@ def build_pipeline(cfg: AppConfig, clock: Any = None, metrics: Any = None,
     return Pipeline.from_parts(student, tracker, cfg.teacher, cfg.fusion, clock=clock,
                                metrics=metrics, camera_id=cfg.camera_id,
                                teacher_factory=factory)
+
+
+def _single_pipeline(cfg: AppConfig, student: Any, clock: Any, metrics: Any) -> Any:
+    """``mode: single``: the SOT helper's pipeline (follow one target, student/teacher
+    re-detect). Contract: ``build_single_pipeline(app_cfg, student, clock, metrics)`` ->
+    an object with ``process(frame) -> FrameResult``, ``close()``, ``frame_period_s``."""
+    from ..errors import ConfigError
+    try:
+        from ..sot.single import build_single_pipeline
+    except ImportError as exc:
+        raise ConfigError("mode", "'single' is not available in the daemon of this version "
+                                  "(use `edge-tracker sot`)") from exc
+    return build_single_pipeline(cfg, student=student, clock=clock, metrics=metrics)
 
 
 def labels_of(pipeline: Any) -> list[str]:
@@ -149,6 +168,7 @@ class Daemon:
         self.reloads = 0
         self.reloads_rejected = 0
         self.sink_errors = 0
+        self.frame_failures = 0
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._stop_reason = ""
@@ -166,9 +186,11 @@ class Daemon:
         if self.clock is None:
             from ..schedule.clock import MonotonicClock
             self.clock = MonotonicClock()
+        if self.install_signals:  # first: a SIGTERM while models load still exits 0
+            self._install_signals()
         self.notifier.status("starting: opening outputs")
-        self.sinks = open_sinks(cfg.sinks, cfg.camera_id, None, self._on_sink_error)
         try:
+            self.sinks = open_sinks(cfg.sinks, cfg.camera_id, None, self._on_sink_error)
             self.notifier.status("starting: loading models")
             student = load_detector(cfg.student, "student", "student.model")
             self.metrics = make_metrics(cfg, student.name, model_stem(cfg.teacher.detector,
@@ -184,9 +206,8 @@ class Daemon:
                 self.http = HttpServer(cfg.http, self.health, registry).start()
         except BaseException:
             self._close_all()
+            self._restore_signals()
             raise
-        if self.install_signals:
-            self._install_signals()
         return self
 
     def _open_source(self, cfg: AppConfig) -> Any:
@@ -234,6 +255,9 @@ class Daemon:
         cfg = self.cfg
         t_start = time.monotonic()
         t_status = t_start
+        # READY once models are loaded and the source is open (a camera that is slow to
+        # deliver its first frame must not run into systemd's start timeout).
+        self.notifier.ready(f"started: {self.source.describe()}")
         ready_sent = False
         try:
             while not self._stop.is_set():
@@ -253,9 +277,10 @@ class Daemon:
                         raise SourceError(f"source {self.source.describe()}: no frame within "
                                           f"{wait} s (service.first_frame_timeout_s)")
                     continue
-                self.process(frame)
+                if not self._process_guarded(frame):
+                    continue
                 if not ready_sent:
-                    self.notifier.ready(f"tracking {self.source.describe()}")
+                    self.notifier.status(f"tracking {self.source.describe()}")
                     ready_sent = True
                 if cfg.service.max_frames and self.frames >= cfg.service.max_frames:
                     self._stop_reason = self._stop_reason or f"max_frames {self.frames}"
@@ -267,6 +292,23 @@ class Daemon:
         finally:
             self.shutdown()
         return 0
+
+    def _process_guarded(self, frame: Any) -> bool:
+        """process() with a bug in one frame logged and skipped (the loop goes on);
+        MAX_FRAME_FAILURES failures in a row end the run with the last error."""
+        try:
+            self.process(frame)
+        except EdgeTrackerError:
+            raise
+        except Exception:
+            self.frame_failures += 1
+            log.exception("frame %s failed (%d in a row)", getattr(frame, "index", "?"),
+                          self.frame_failures)
+            if self.frame_failures >= MAX_FRAME_FAILURES:
+                raise
+            return False
+        self.frame_failures = 0
+        return True
 
     def process(self, frame: Any) -> Any:
         """One frame through the pipeline and every sink; returns the FrameResult."""

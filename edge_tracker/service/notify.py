@@ -1,6 +1,6 @@
 """systemd notify protocol (sd_notify) without libsystemd: datagrams to ``$NOTIFY_SOCKET``.
 
-``READY=1`` once frames flow, ``WATCHDOG=1`` every half ``$WATCHDOG_USEC``,
+``READY=1`` once models are loaded and the source is open, ``WATCHDOG=1`` every half ``$WATCHDOG_USEC``,
 ``STATUS=...`` free text, ``STOPPING=1`` at shutdown. A leading ``@`` in the socket
 path is the Linux abstract namespace (a NUL byte). With no ``$NOTIFY_SOCKET`` (not
 started by systemd) every call is a no-op.

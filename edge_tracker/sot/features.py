@@ -14,6 +14,7 @@ compact int8 network trained by ``edge-tracker distill --task sot`` through Lite
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
 import cv2
@@ -43,6 +44,8 @@ class FeatureExtractor(Protocol):
 
 
 _CELL_INDEX: dict = {}
+# floor(angle * 9 / pi - 0.5) + 1 in [0, 18] (+1 for the upper neighbour) -> bin in 0..8
+_BIN_LUT = (np.arange(-1, 20) % N_ORIENT).astype(np.intp)
 
 
 def _cell_index(n: int, h: int, w: int, cell: int) -> np.ndarray:
@@ -75,15 +78,14 @@ def hog_lite(grey: np.ndarray, cell: int) -> np.ndarray:
     np.subtract(g[:, :, 2:], g[:, :, :-2], out=gx[:, :, 1:-1])  # centred [-1, 0, 1] (HOG paper)
     np.subtract(g[:, 2:, :], g[:, :-2, :], out=gy[:, 1:-1, :])
     mag, ang = cv2.cartToPolar(gx.reshape(n * h, w), gy.reshape(n * h, w))  # ang in [0, 2pi)
-    # unsigned orientation in bin units: angle mod pi -> [0, 9); bin k's centre at k + 0.5
+    # unsigned orientation in bin units: angle mod pi -> [0, 9); bin k's centre at k + 0.5.
+    # pos in [-0.5, 18): floor(pos) in [-1, 17] -> bins through a lookup table (no modulo)
     pos = ang.reshape(-1) * np.float32(N_ORIENT / np.pi) - np.float32(0.5)
     lo_f = np.floor(pos)
     frac = pos - lo_f
-    lo = lo_f.astype(np.intp)
-    lo[lo < 0] += 2 * N_ORIENT
-    lo %= N_ORIENT
-    hi = lo + 1
-    hi[hi == N_ORIENT] = 0
+    k = lo_f.astype(np.intp) + 1
+    lo = _BIN_LUT[k]
+    hi = _BIN_LUT[k + 1]
     m = mag.reshape(-1)
     w_hi = m * frac
     hc, wc = h // cell, w // cell
@@ -95,8 +97,12 @@ def hog_lite(grey: np.ndarray, cell: int) -> np.ndarray:
     hist = hist.astype(np.float32).reshape(n, hc, wc, N_ORIENT)
     # block normalisation: each cell divided by the L2 energy of its 2x2 neighbourhood
     energy = np.sum(hist * hist, axis=-1)
-    pad = np.pad(energy, ((0, 0), (0, 1), (0, 1)), mode="edge")
-    block = pad[:, :-1, :-1] + pad[:, 1:, :-1] + pad[:, :-1, 1:] + pad[:, 1:, 1:]
+    block = energy.copy()                     # edge-replicated 2x2 neighbourhood sum
+    block[:, :-1] += energy[:, 1:]
+    block[:, -1] += energy[:, -1]
+    col = block.copy()
+    block[:, :, :-1] += col[:, :, 1:]
+    block[:, :, -1] += col[:, :, -1]
     hist /= np.sqrt(block * np.float32(0.25) + _EPS)[..., None]
     np.minimum(hist, HOG_CLIP * 2.0, out=hist)
     return hist if grey.ndim == 3 else hist[0]
@@ -129,8 +135,8 @@ class HandcraftedFeatures:
 
     def patch_size(self, window_w: float, window_h: float) -> tuple[int, int]:
         f = self.template_size / np.sqrt(max(window_w * window_h, 1.0))
-        pw = max(int(round(window_w * f / self.cell)), 4) * self.cell
-        ph = max(int(round(window_h * f / self.cell)), 4) * self.cell
+        pw = max(round(window_w * f / self.cell), 4) * self.cell
+        ph = max(round(window_h * f / self.cell), 4) * self.cell
         return pw, ph
 
     def __call__(self, patch: np.ndarray) -> np.ndarray:
@@ -153,51 +159,90 @@ class HandcraftedFeatures:
 class LearnedFeatures:
     """The distilled int8 feature network (``edge_tracker/models/sot_features.tflite``).
 
-    The model takes one (1, S, S, 3) input (RGB, x_float = (x - mean) * scale from its
-    metadata) and returns (1, S/stride, S/stride, C). Any search window is resized to
-    S x S, so the feature map has a fixed size.
+    The network is fully convolutional (stride ``cell``): trained at (1, S, S, 3) but run
+    at any patch size that is a multiple of the stride, through one interpreter per input
+    shape (``resize_tensor_input``; a tracker needs two: the search patch and the larger
+    learning patch with its context). Input RGB, x_float = (x - mean) * scale (metadata);
+    output (1, H/stride, W/stride, C) times ``feature_scale`` (1 / RMS on the training
+    patches, so the filter's regulariser sees unit-scale features).
+
+    hybrid=True appends the hand-crafted channels (same cell grid) to the learned ones.
     """
 
-    def __init__(self, path: str, num_threads: int = 1) -> None:
+    convolutional = True
+    MAX_SHAPES = 8  # interpreters kept (shapes change only when a tracker (re)starts)
+
+    def __init__(self, path: str, num_threads: int = 1, template_size: int = 96,
+                 hybrid: bool = False) -> None:
         from ..runtime.interpreter import load_model  # lazy: LiteRT import cost
 
+        self.path = path
+        self.num_threads = num_threads
+        self._load = load_model
         self.model = load_model(path, num_threads=num_threads)
         shape = self.model.input.shape
-        if len(shape) != 4 or shape[3] != 3 or shape[1] != shape[2]:
-            raise ModelError(f"{path}: SOT feature model needs a (1,S,S,3) input, got {list(shape)}")
+        if len(shape) != 4 or shape[3] != 3:
+            raise ModelError(f"{path}: SOT feature model needs a (1,H,W,3) input, got "
+                             f"{list(shape)}")
         out = self.model.outputs[0].shape
-        if len(out) != 4:
-            raise ModelError(f"{path}: SOT feature model needs a (1,h,w,C) output, got {list(out)}")
+        if len(out) != 4 or out[1] < 1:
+            raise ModelError(f"{path}: SOT feature model needs a (1,h,w,C) output, got "
+                             f"{list(out)}")
         meta = self.model.metadata
-        self.size = int(shape[1])
-        self.cell = int(meta.get("stride", self.size // int(out[1])))
-        self.channels = int(out[3])
+        self.cell = int(meta.get("stride", shape[1] // out[1]))
+        self.template_size = int(template_size)
+        self.hybrid = HandcraftedFeatures(self.cell, template_size) if hybrid else None
+        self.channels = int(out[3]) + (self.hybrid.channels if self.hybrid else 0)
         self.rgb = meta.get("channels", "rgb") == "rgb"
         self.mean = np.asarray(meta.get("mean", [0.0, 0.0, 0.0]), np.float32)
         self.scale = np.asarray(meta.get("scale", [1 / 255.0] * 3), np.float32)
-        # per-channel normalisation of the outputs (from the training set), keeps the
-        # filter's regulariser meaningful whatever the network's activation range
         self.out_scale = np.float32(meta.get("feature_scale", 1.0))
-        self.name = f"learned:{path}"
+        self.name = ("hybrid:" if hybrid else "learned:") + os.path.basename(path)
+        self._models = {tuple(shape[1:3]): self.model}
 
     def patch_size(self, window_w: float, window_h: float) -> tuple[int, int]:
-        return self.size, self.size
+        f = self.template_size / np.sqrt(max(window_w * window_h, 1.0))
+        pw = max(round(window_w * f / self.cell), 4) * self.cell
+        ph = max(round(window_h * f / self.cell), 4) * self.cell
+        return pw, ph
+
+    def _model_for(self, h: int, w: int):
+        m = self._models.get((h, w))
+        if m is None:
+            if len(self._models) >= self.MAX_SHAPES:
+                self._models.clear()
+            m = self._load(self.path, num_threads=self.num_threads)
+            it = m.interpreter
+            it.resize_tensor_input(m.input.index, [1, h, w, 3], strict=False)
+            it.allocate_tensors()
+            from ..runtime.interpreter import _tensor_info
+
+            m.inputs = [_tensor_info(d) for d in it.get_input_details()]
+            m.outputs = [_tensor_info(d) for d in it.get_output_details()]
+            self._models[(h, w)] = m
+        return m
 
     def __call__(self, patch: np.ndarray) -> np.ndarray:
+        h, w = patch.shape[:2]
+        m = self._model_for(h, w)
         x = patch[..., ::-1] if self.rgb else patch
         x = (x.astype(np.float32) - self.mean) * self.scale
-        (feat,) = self.model.run(self.model.quantize_input(x[None]))[:1]
-        return feat[0].astype(np.float32) * self.out_scale
+        feat = m.run(m.quantize_input(x[None]))[0][0].astype(np.float32) * self.out_scale
+        if feat.shape[:2] != (h // self.cell, w // self.cell):
+            raise ModelError(f"{self.path}: output {feat.shape[:2]} for a {h}x{w} patch; "
+                             f"expected stride {self.cell}")
+        if self.hybrid is not None:
+            feat = np.concatenate([feat, self.hybrid(patch)], axis=-1)
+        return feat
 
 
 def make_features(kind: str, cell: int, template_size: int, model: str | None,
                   num_threads: int = 1) -> FeatureExtractor:
-    """``handcrafted``, ``learned`` (needs ``model``) or ``auto`` (learned when the model
-    file exists, else handcrafted)."""
-    import os
-
+    """``handcrafted``; ``learned`` / ``hybrid`` (learned + hand-crafted channels; both
+    need ``model``); ``auto`` = hybrid when the model file exists, else handcrafted."""
     if kind == "handcrafted" or (kind == "auto" and (not model or not os.path.isfile(model))):
         return HandcraftedFeatures(cell=cell, template_size=template_size)
     if not model:
-        raise ModelError("features 'learned' need a feature model path")
-    return LearnedFeatures(model, num_threads=num_threads)
+        raise ModelError(f"features '{kind}' need a feature model path")
+    return LearnedFeatures(model, num_threads=num_threads, template_size=template_size,
+                           hybrid=kind in ("hybrid", "auto"))

@@ -42,8 +42,8 @@ class ScaleFilter:
         k = np.arange(self.n, dtype=np.float64) - (self.n - 1) / 2.0
         self.factors = self.step ** k                       # (S,) scale ratios, ascending
         f = np.sqrt(model_area / max(target_w * target_h, 1.0))
-        self.model_w = max(int(round(target_w * f / cell)), 2) * cell
-        self.model_h = max(int(round(target_h * f / cell)), 2) * cell
+        self.model_w = max(round(target_w * f / cell), 2) * cell
+        self.model_h = max(round(target_h * f / cell), 2) * cell
         # DSST's label: sigma = S * sigma_factor / sqrt(33)  (33 = DSST's default scale count)
         sigma = self.n * sigma_factor / np.sqrt(33.0)
         # label peaks at the middle sample (the current scale), as in DSST, so the

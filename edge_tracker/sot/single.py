@@ -44,11 +44,11 @@ def xywh_to_xyxy(box) -> tuple[float, float, float, float]:
 class SingleTargetFollower:
     """One target, one id. ``label``: class id reported in the TrackView."""
 
-    def __init__(self, cfg: SotConfig = SotConfig(), track_id: int = 1, label: int = 0,
+    def __init__(self, cfg: SotConfig | None = None, track_id: int = 1, label: int = 0,
                  recenter_blend: float = 0.5, tracker: CorrelationTracker | None = None
                  ) -> None:
-        self.cfg = cfg
-        self.tracker = tracker or CorrelationTracker(cfg)
+        self.cfg = cfg or SotConfig()
+        self.tracker = tracker or CorrelationTracker(self.cfg)
         self.track_id = int(track_id)
         self.label = int(label)
         self.recenter_blend = float(recenter_blend)

@@ -16,6 +16,7 @@ Per frame (``update``):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import cv2
@@ -27,6 +28,8 @@ from .dcf import ContextAwareFilter, peak, psr, refine_peak, target_window
 from .features import FeatureExtractor, make_features
 from .scale import ScaleFilter, crop_resize
 
+FEATURE_KINDS = ("auto", "handcrafted", "learned", "hybrid")
+
 
 @dataclass(frozen=True)
 class SotConfig:
@@ -36,7 +39,7 @@ class SotConfig:
     rest follow the papers named in each comment.
     """
 
-    features: str = "auto"                 # auto | handcrafted | learned
+    features: str = "auto"                 # auto | handcrafted | learned | hybrid
     feature_model: str | None = field(default=None, metadata=PATH_META)  # None = bundled net
     num_threads: int = field(default=1, metadata=bounds(1, 8))
     cell_size: int = field(default=4, metadata=bounds(1, 16))         # HOG cell (KCF/DSST: 4)
@@ -45,7 +48,7 @@ class SotConfig:
     output_sigma_factor: float = field(default=0.0625, metadata=bounds(0.001, 1.0))  # KCF 1/16
     lambda1: float = field(default=1e-3, metadata=bounds(0.0, 10.0))  # ridge
     lambda2: float = field(default=0.5, metadata=bounds(0.0, 100.0))  # context weight (CACF)
-    background_weight: float = field(default=1.0, metadata=bounds(0.0, 1.0))  # see dcf
+    background_weight: float = field(default=0.25, metadata=bounds(0.0, 1.0))  # see dcf
     context_patches: int = field(default=4, metadata=bounds(0, 4))    # 0 = plain DCF
     learning_rate: float = field(default=0.025, metadata=bounds(0.0, 1.0, lo_open=True))
     subcell: str = "fourier"  # peak refinement: fourier (DFT upsampling) | gaussian (3-point)
@@ -60,10 +63,9 @@ class SotConfig:
     psr_update: float = field(default=7.0, metadata=bounds(0.0, 100.0))  # below: no learning
 
     def validate(self, path: str) -> None:
-        if self.features not in ("auto", "handcrafted", "learned"):
+        if self.features not in FEATURE_KINDS:
             raise ConfigError(f"{path}.features" if path else "features",
-                              f"must be one of ['auto', 'handcrafted', 'learned'], got "
-                              f"{self.features!r}")
+                              f"must be one of {list(FEATURE_KINDS)}, got {self.features!r}")
         if self.subcell not in ("gaussian", "fourier"):
             raise ConfigError(f"{path}.subcell" if path else "subcell",
                               f"must be one of ['gaussian', 'fourier'], got {self.subcell!r}")
@@ -83,14 +85,10 @@ class SotResult:
     scale: float
 
 
-def _default_feature_model() -> str | None:
-    try:
-        from ..models import __file__ as models_init
-    except ImportError:
-        return None
-    import os
-
-    path = os.path.join(os.path.dirname(models_init), "sot_features.tflite")
+def default_feature_model() -> str | None:
+    """Path of the bundled ``edge_tracker/models/sot_features.tflite``, None if absent."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
+                        "sot_features.tflite")
     return path if os.path.isfile(path) else None
 
 
@@ -100,11 +98,12 @@ class CorrelationTracker:
     image: (H, W, 3) uint8 BGR; box: (x, y, w, h) float pixels.
     """
 
-    def __init__(self, cfg: SotConfig = SotConfig(),
+    def __init__(self, cfg: SotConfig | None = None,
                  features: FeatureExtractor | None = None) -> None:
+        cfg = cfg or SotConfig()
         self.cfg = cfg
         if features is None:
-            model = cfg.feature_model or _default_feature_model()
+            model = cfg.feature_model or default_feature_model()
             features = make_features(cfg.features, cfg.cell_size, cfg.template_size, model,
                                      cfg.num_threads)
         self.features = features
@@ -145,8 +144,8 @@ class CorrelationTracker:
             # one bigger patch; the target and its context patches (the target shifted by
             # its own size, rounded to whole cells) are crops of its feature map
             cell = self.features.cell
-            ox = max(1, int(round(self.base_w / (self.win_w / self.patch_w * cell))))
-            oy = max(1, int(round(self.base_h / (self.win_h / self.patch_h * cell))))
+            ox = max(1, round(self.base_w / (self.win_w / self.patch_w * cell)))
+            oy = max(1, round(self.base_h / (self.win_h / self.patch_h * cell)))
             big = self._features_at(image, self.cx, self.cy, ox, oy)
             xf = f.transform(big[oy:oy + fh, ox:ox + fw], self.train_window)
             crops = ((oy, 0), (oy, 2 * ox), (0, ox), (2 * oy, ox))[:n_ctx]
@@ -220,7 +219,7 @@ class CorrelationTracker:
         dy, dx, _ = peak(resp)
         if c.subcell == "fourier":
             dy, dx = refine_peak(resp, dy, dx)
-        conf = psr(resp, exclude=max(1, int(round(min(resp.shape) * 0.1))))
+        conf = psr(resp, exclude=max(1, round(min(resp.shape) * 0.1)))
         px_per_cell_x = self.win_w * self.scale / self.patch_w * self.features.cell
         px_per_cell_y = self.win_h * self.scale / self.patch_h * self.features.cell
         ih, iw = image.shape[:2]

@@ -6,9 +6,15 @@
 reconnects and the stall watchdog, ``urls.py`` for credential masking.
 """
 
+from .base import quiet_ffmpeg
 from .config import SourceConfig
 from .factory import open_source
 from .reader import Source
 from .urls import mask_url
 
-__all__ = ["SourceConfig", "Source", "open_source", "mask_url"]
+# Importing this package (the config loader does, before any capture is opened) sets
+# FFmpeg quiet: OpenCV reads its log level once, at the first use of its FFmpeg
+# back-end, and FFmpeg's own messages quote URLs with their passwords.
+quiet_ffmpeg()
+
+__all__ = ["Source", "SourceConfig", "mask_url", "open_source"]

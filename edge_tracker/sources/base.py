@@ -104,7 +104,7 @@ class Backend(ABC):
         """Ask a blocking ``read`` to return soon (called from another thread when the
         source stops or the watchdog abandons this connection). Back-ends that poll
         (GStreamer) honour it; OpenCV reads end through their own timeouts."""
-        return None
+        return
 
 
 def to_bgr(image: object) -> np.ndarray | None:
@@ -130,10 +130,12 @@ def to_bgr(image: object) -> np.ndarray | None:
 
 
 def quiet_ffmpeg() -> None:
-    """Silence FFmpeg's own log inside OpenCV before the first capture is opened.
+    """Silence FFmpeg's own log inside OpenCV (called when ``edge_tracker.sources`` is
+    imported, and again before each open).
 
     FFmpeg prints errors such as ``Connection to tcp://user:secret@host failed`` to
-    stderr itself, with the password; OpenCV reads ``OPENCV_FFMPEG_LOGLEVEL`` when it
-    sets FFmpeg up (-8 = AV_LOG_QUIET). A value the user exported is kept.
+    stderr itself, with the password. OpenCV (5.0 wheels, checked) reads
+    ``OPENCV_FFMPEG_LOGLEVEL`` once, when the process first uses its FFmpeg back-end
+    (capture or writer): -8 = AV_LOG_QUIET. A value the user exported is kept.
     """
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")

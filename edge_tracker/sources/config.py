@@ -44,7 +44,8 @@ class SourceConfig:
     buffer: frames held between reader and consumer.
     reconnect_initial_s / reconnect_max_s / reconnect_jitter: backoff between reconnect
         attempts: initial * 2**k, capped at max, times a random factor in [1-j, 1+j].
-    max_reconnects: consecutive failed attempts before giving up (0 = retry forever).
+    max_reconnects: connections in a row that brought no frame (failed opens included)
+        before the source gives up: finished, with ``error`` set (0 = retry forever).
     stall_timeout_s: no frame for this long while reading -> reconnect (watchdog).
     open_timeout_s: network open / read timeouts handed to FFmpeg.
     max_corrupt: unreadable frames in a row before the connection counts as lost
@@ -90,10 +91,10 @@ class SourceConfig:
         if self.fourcc is not None and (len(self.fourcc) != 4 or not self.fourcc.isprintable()):
             raise ConfigError(f"{pre}fourcc", f"must be 4 printable characters, got "
                                               f"{self.fourcc!r}")
-        if self.size is not None and (self.width is not None or self.height is not None):
-            if (self.width, self.height) != tuple(self.size):
-                raise ConfigError(f"{pre}size", f"{list(self.size)} conflicts with width "
-                                                f"{self.width} / height {self.height}")
+        if self.size is not None and (self.width is not None or self.height is not None) \
+                and (self.width, self.height) != tuple(self.size):
+            raise ConfigError(f"{pre}size", f"{list(self.size)} conflicts with width "
+                                            f"{self.width} / height {self.height}")
         if (self.width is None) != (self.height is None):
             raise ConfigError(f"{pre}width" if self.width is None else f"{pre}height",
                               "width and height must be given together")
@@ -122,7 +123,7 @@ class SourceConfig:
             return self.width, self.height
         return None
 
-    def resolved(self, base_dir: str) -> "SourceConfig":
+    def resolved(self, base_dir: str) -> SourceConfig:
         """A copy whose relative file / folder ``uri`` is joined to ``base_dir``.
 
         (``uri`` is not a PATH_META field because it is also a URL or an index.)

@@ -5,7 +5,7 @@ Back-end modules are imported only when used (gi and picamera2 are optional).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .base import Backend
 from .config import SourceConfig

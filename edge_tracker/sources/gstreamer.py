@@ -134,10 +134,12 @@ class GstBackend(Backend):
                 return None
             return elem
 
-    def _bus_error(self) -> str | None:
-        """Text of a pending ERROR message on the bus (masked), else None."""
+    def _bus_error(self, wait_s: float = 0.0) -> str | None:
+        """Text of an ERROR message on the bus (masked; waits up to ``wait_s``), else None."""
         Gst = self._gst
-        msg = self._bus.pop_filtered(Gst.MessageType.ERROR) if self._bus else None
+        if self._bus is None:
+            return None
+        msg = self._bus.timed_pop_filtered(int(wait_s * Gst.SECOND), Gst.MessageType.ERROR)
         if msg is None:
             return None
         err, _debug = msg.parse_error()
@@ -177,10 +179,15 @@ class GstBackend(Backend):
         ret, _state, _pending = pipeline.get_state(int(self.cfg.open_timeout_s * Gst.SECOND))
         if ret == Gst.StateChangeReturn.FAILURE:
             self._fail_open("failed while starting")
+        early = self._bus_error()       # an error posted while the state change returned
+        if early is not None:
+            self.close()
+            raise SourceError(f"{self.describe()}: failed while starting: {early}")
         self._n = 0
 
     def _fail_open(self, what: str) -> None:
-        reason = self._bus_error() or "no error message"
+        # The element posts its ERROR just after the state change fails: wait briefly.
+        reason = self._bus_error(wait_s=1.0) or "no error message"
         self.close()
         raise SourceError(f"{self.describe()}: {what}: {reason}")
 

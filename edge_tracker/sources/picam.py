@@ -70,7 +70,7 @@ class Picamera2Backend(Backend):
             main["size"] = size
         controls: dict = {}
         if self.cfg.fps:
-            frame_us = int(round(1e6 / self.cfg.fps))
+            frame_us = round(1e6 / self.cfg.fps)
             controls["FrameDurationLimits"] = (frame_us, frame_us)
         cam = None
         try:

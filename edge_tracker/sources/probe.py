@@ -34,7 +34,7 @@ def probe_picamera2() -> dict[str, Any]:
                         "--system-site-packages"}
     try:
         cams = [dict(c) for c in Picamera2.global_camera_info()]
-    except Exception as exc:  # libcamera present but failing: report, do not crash
+    except Exception as exc:  # noqa: BLE001  libcamera present but failing: report it
         return {"available": False, "cameras": [], "note": f"picamera2 failed: {exc}"}
     cameras = [{"camera": i, **{k: str(v) for k, v in c.items()}} for i, c in enumerate(cams)]
     return {"available": True, "cameras": cameras,

@@ -27,8 +27,8 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import SourceError
 from ..types import Frame
@@ -102,7 +102,7 @@ class Source:
         self.stalls = 0
 
     # -- public API -----------------------------------------------------------------
-    def start(self) -> "Source":
+    def start(self) -> Source:
         """Open the source and start reading; SourceError when the first open fails
         (unless ``wait_at_start``, then the supervisor keeps retrying)."""
         if self._started:
@@ -113,12 +113,14 @@ class Source:
         self._describe = backend.describe()
         try:
             backend.open()
-        except SourceError as exc:
+        except Exception as exc:  # any driver error becomes a SourceError (re-raised)
             self._close_quietly(backend)
+            error = exc if isinstance(exc, SourceError) else SourceError(
+                f"{self._describe}: {mask_text(f'{type(exc).__name__}: {exc}')}")
             if not self.cfg.wait_at_start:
                 self._started = False
-                raise
-            log.warning("%s: %s; retrying (wait_at_start)", self._describe, exc)
+                raise error from exc
+            log.warning("%s: %s; retrying (wait_at_start)", self._describe, error)
             backend = None
         self._t0 = self._clock.now()
         if backend is not None:
@@ -162,7 +164,7 @@ class Source:
                             self._describe, thread.name)
         self._set_up(False)
 
-    def __enter__(self) -> "Source":
+    def __enter__(self) -> Source:  # noqa: PYI034
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -228,7 +230,7 @@ class Source:
                 failures = 0 if frames else failures + 1
                 if outcome == "stop" or self._stop.is_set():
                     return
-                if outcome == "eos":
+                if outcome == "eos" and (frames or not self.cfg.loop):
                     if not self.cfg.loop:
                         log.info("%s: end of stream after %d frames", self._describe,
                                  self.frames_read)
@@ -237,18 +239,20 @@ class Source:
                     self._media_offset += self._last_media + 1.0 / (self._fps or 30.0)
                     backend = self._open_quietly()
                     continue
+                # lost, stall, or a looped file that ended without a frame (no busy loop)
                 self._set_up(False)
                 if self._give_up(failures):
                     return
-        except Exception as exc:  # never let the thread die silently
+        except Exception as exc:  # never let the thread die silently: log, mark failed
             log.exception("%s: source supervisor failed", self._describe)
             self._fail(SourceError(f"{self._describe}: {mask_text(str(exc))}"))
 
     def _give_up(self, failures: int) -> bool:
         limit = self.cfg.max_reconnects
         if limit and failures >= limit:
-            self._fail(SourceError(f"{self._describe}: gave up after {failures} reconnect "
-                                   f"attempts without a frame (max_reconnects {limit})"))
+            self._fail(SourceError(f"{self._describe}: gave up after {failures} connection "
+                                   f"attempts in a row without a frame (max_reconnects "
+                                   f"{limit})"))
             return True
         return False
 
@@ -269,7 +273,7 @@ class Source:
         backend = self._factory()
         try:
             backend.open()
-        except Exception as exc:  # SourceError, or a driver error we do not know
+        except Exception as exc:  # noqa: BLE001  SourceError, or an unknown driver error
             log.warning("%s: open failed: %s", self._describe, mask_text(str(exc)))
             self._close_quietly(backend)
             return None
@@ -318,7 +322,8 @@ class Source:
                         due = time.monotonic()
                     elif wait > 0 and self._stop.wait(wait):
                         return
-                conn.busy_since = time.monotonic()
+                if conn.busy_since is None:      # corrupt frames do not reset the watchdog
+                    conn.busy_since = time.monotonic()
                 try:
                     cap = backend.read()
                 except EndOfStream:
@@ -328,7 +333,7 @@ class Source:
                     log.warning("%s: connection lost: %s", self._describe, mask_text(str(exc)))
                     conn.outcome = "lost"
                     return
-                except Exception as exc:  # a driver error must not kill the daemon
+                except Exception as exc:  # noqa: BLE001  a driver error must not kill the daemon
                     log.warning("%s: read failed: %s", self._describe,
                                 mask_text(f"{type(exc).__name__}: {exc}"))
                     conn.outcome = "lost"
@@ -412,11 +417,11 @@ class Source:
     def _cancel(self, conn: _Connection) -> None:
         try:
             conn.backend.cancel()
-        except Exception as exc:  # best effort: the reader closes the back-end anyway
+        except Exception as exc:  # noqa: BLE001  best effort: the reader closes it anyway
             log.debug("%s: cancel: %s", self._describe, mask_text(str(exc)))
 
     def _close_quietly(self, backend: Backend) -> None:
         try:
             backend.close()
-        except Exception as exc:  # closing a dead device may raise; nothing else to do
+        except Exception as exc:  # noqa: BLE001  closing a dead device may raise
             log.debug("%s: close: %s", self._describe, mask_text(str(exc)))

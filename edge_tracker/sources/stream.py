@@ -12,7 +12,7 @@ import os
 import threading
 
 from ..errors import SourceError
-from .base import Backend, Captured, quiet_ffmpeg, ConnectionLost
+from .base import Backend, Captured, ConnectionLost, quiet_ffmpeg
 from .config import SourceConfig
 from .urls import mask_url, url_scheme
 

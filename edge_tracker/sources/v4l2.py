@@ -82,7 +82,7 @@ def parse_fmtdesc(raw: bytes) -> tuple[str, str]:
 
 def parse_frmsize(raw: bytes) -> str:
     """"WxH" (discrete) or "minWxminH..maxWxmaxH" (stepwise / continuous)."""
-    _index, _fmt, kind, a, b, c, d, e, _f, *_ = struct.unpack(FRMSIZE_FMT, raw)
+    _index, _fmt, kind, a, b, _c, d, e, _f, *_ = struct.unpack(FRMSIZE_FMT, raw)
     if kind == V4L2_FRMSIZE_TYPE_DISCRETE:
         return f"{a}x{b}"
     return f"{a}x{d}..{b}x{e}"   # stepwise: min_w, max_w, step_w, min_h, max_h
@@ -115,7 +115,8 @@ def _query_formats(fd: int) -> list[V4L2Format]:
     return formats
 
 
-def list_devices(sys_dir: str = "/sys/class/video4linux") -> list[V4L2Device]:
+def list_devices(sys_dir: str = "/sys/class/video4linux", dev_dir: str = "/dev"
+                 ) -> list[V4L2Device]:
     """Every /dev/videoN the kernel lists, with its capture formats when readable."""
     if not os.path.isdir(sys_dir):
         return []
@@ -129,7 +130,7 @@ def list_devices(sys_dir: str = "/sys/class/video4linux") -> list[V4L2Device]:
                 name = fh.read().strip()
         except OSError:
             name = "?"
-        dev = V4L2Device(path=f"/dev/{entry}", name=name)
+        dev = V4L2Device(path=os.path.join(dev_dir, entry), name=name)
         try:
             fd = os.open(dev.path, os.O_RDWR | os.O_NONBLOCK)
         except OSError as exc:

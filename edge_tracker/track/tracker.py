@@ -94,6 +94,14 @@ class TrackerConfig:
     """Tracks with a smaller box (px^2) are not output (ByteTrack: 10)."""
     max_aspect: float = field(default=1.6, metadata=bounds(0, None, lo_open=True))
     """Tracks with w / h above this are not output (ByteTrack: 1.6, pedestrians)."""
+    low_match_lost: bool = False
+    """Stage 2 also offers low-score detections to lost tracks (ByteTrack: only tracked)."""
+    recover_iou: float = field(default=0.0, metadata=bounds(0, 1))
+    """After stage 1, unmatched tracks vs remaining high detections by the IoU of the
+    track's LAST DETECTION box (OC-SORT's observation-centric recovery); 0 = off."""
+    reactivate_velocity: bool = False
+    """When a lost track is found again, set its x/y velocity to the average motion between
+    its last and new detection (OC-SORT's observation-centric re-update, simplified)."""
     lost_velocity_tau_s: float = field(default=0.0, metadata=bounds(0, 3600))
     """Lost tracks' x/y velocity decays with this time constant (s); 0 keeps it."""
     lost_expand: float = field(default=0.0, metadata=bounds(0, 10))
@@ -265,8 +273,19 @@ class Tracker:
             un_pool = pool[un_pool_i]
             rem_hi = hi_idx[un_hi]
 
+        # 2b. observation-centric recovery (OC-SORT's OCR): tracks still unmatched vs the
+        # remaining high detections, using each track's last detection box instead of the
+        # prediction (recovers tracks whose Kalman velocity drifted while lost).
+        if c.recover_iou > 0 and len(un_pool) and len(rem_hi):
+            m, un_pool_i, un_hi = self._match(tb.det_box, un_pool, d_boxes, d_scores, d_cls,
+                                              rem_hi, False, c.height_weight, c.recover_iou)
+            pairs_t.append(un_pool[m[:, 0]])
+            pairs_d.append(rem_hi[m[:, 1]])
+            un_pool = un_pool[un_pool_i]
+            rem_hi = rem_hi[un_hi]
+
         # 3. stage 2: still-unmatched confirmed tracks vs low detections (plain IoU).
-        tracked = un_pool[state[un_pool] == CONFIRMED]
+        tracked = un_pool if c.low_match_lost else un_pool[state[un_pool] == CONFIRMED]
         un_tracked = tracked
         if len(tracked) and len(lo_idx):
             m, un_tr_i, _ = self._match(pred, tracked, d_boxes, d_scores, d_cls, lo_idx,
@@ -274,7 +293,7 @@ class Tracker:
             pairs_t.append(tracked[m[:, 0]])
             pairs_d.append(lo_idx[m[:, 1]])
             un_tracked = tracked[un_tr_i]
-        state[un_tracked] = LOST
+        state[un_tracked] = LOST      # (already-lost tracks stay lost)
 
         # 4. stage 3: tentative tracks vs remaining high detections.
         tent = np.flatnonzero(state == TENTATIVE)
@@ -295,7 +314,15 @@ class Tracker:
         if len(ti):
             matched[ti] = True
             z = xyxy_to_measurement(d_boxes[di], self._layout)
+            was_lost = state[ti] == LOST
             tb.mean[ti], tb.cov[ti] = self.kf.update_compact(tb.mean[ti], tb.cov[ti], z)
+            if c.reactivate_velocity and was_lost.any():
+                # OC-SORT-like re-update: after a gap the Kalman velocity has drifted with
+                # no evidence; use the average motion between the two observations instead.
+                tl = ti[was_lost]
+                gap = (t - tb.t_last[tl]).astype(np.float32)[:, None]
+                z_old = xyxy_to_measurement(tb.det_box[tl], self._layout)
+                tb.mean[tl, 4:6] = (z[was_lost, :2] - z_old[:, :2]) / gap
             tb.hits[ti] += 1
             tb.t_last[ti] = t
             tb.score[ti] = d_scores[di]
@@ -325,8 +352,8 @@ class Tracker:
         new = rem_hi[d_scores[rem_hi] >= c.new_track_score] if len(rem_hi) else rem_hi
         if len(new):
             self._start(d_boxes[new], d_scores[new], d_cls[new], d_teacher[new], t, first)
-            matched = np.concatenate([matched, np.full(len(new), first and
-                                                       c.confirm_first_update)])
+            out_new = (first and c.confirm_first_update) or c.min_hits <= 1
+            matched = np.concatenate([matched, np.full(len(new), out_new)])
         return self._output(matched, t)
 
     def predict_boxes(self, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -365,7 +392,8 @@ class Tracker:
         mean, cov = self.kf.initiate_compact(xyxy_to_measurement(boxes, self._layout))
         ids = np.arange(self._next_id, self._next_id + n, dtype=np.int64)
         self._next_id += n
-        state = CONFIRMED if (first and self.cfg.confirm_first_update) else TENTATIVE
+        state = CONFIRMED if ((first and self.cfg.confirm_first_update)
+                              or self.cfg.min_hits <= 1) else TENTATIVE
         self._tab.append(
             ids=ids, mean=mean, cov=cov, state=np.full(n, state, np.int8),
             hits=np.ones(n, np.int32), t_first=np.full(n, t), t_last=np.full(n, t),

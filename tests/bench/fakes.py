@@ -59,11 +59,19 @@ class FakeResult:
     teacher_ran: bool = False
 
 
+class FakeTeacherWorker:
+    """Has the worker's ``on_finished(latency_s)`` hook, as the scheduler sets it."""
+
+    def __init__(self) -> None:
+        self.on_finished = None
+
+
 class FakePipeline:
-    """Runs the fake student per frame; the 'teacher' runs every 5th frame."""
+    """Runs the fake student per frame; the 'teacher' runs every 5th frame, 4 ms each."""
 
     def __init__(self) -> None:
         self.student = FakeDetector()
+        self.teacher = FakeTeacherWorker()
         self.closed = False
 
     def process(self, frame: Frame) -> FakeResult:
@@ -75,6 +83,8 @@ class FakePipeline:
         t2 = time.perf_counter()
         self.student.decode(self.student.model.get_outputs(), info)
         t3 = time.perf_counter()
+        if frame.index % 5 == 0 and self.teacher.on_finished is not None:
+            self.teacher.on_finished(0.004)
         return FakeResult(frame.index, frame.t_capture, [],
                           {"preprocess": t1 - t0, "student": t2 - t1, "decode": t3 - t2,
                            "track": 1e-5},

@@ -27,6 +27,10 @@ def test_schema_and_counts_with_fakes():
     assert set(r["stages"]) == {"preprocess", "student", "decode", "track", "sink"}
     assert r["teacher_runs"] == 6  # frames 0, 5, ..., 25
     assert r["teacher_frame_fraction"] == pytest.approx(0.2)
+    assert r["teacher_finished"] == 6
+    assert r["teacher_busy_s"] == pytest.approx(6 * 0.004)
+    assert 0 < r["teacher_duty"] < 1
+    assert len(series.teacher_busy) == 6
     assert r["student_bare_invoke_ms"]["count"] == 30  # 3 blocks of 10
     assert r["overhead_ratio"] > 0
     assert r["source_fps"] == 30.0

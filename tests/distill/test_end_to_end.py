@@ -18,9 +18,9 @@ import pytest
 pytestmark = pytest.mark.train
 tf = pytest.importorskip("tensorflow")
 
-from edge_tracker.distill.api import DistillConfig, run_distill  # noqa: E402
-from edge_tracker.distill.export import convert, head_names, metadata, write_model  # noqa: E402
-from edge_tracker.distill.student import NetSpec, build  # noqa: E402
+from edge_tracker.distill.api import DistillConfig, run_distill
+from edge_tracker.distill.export import convert, head_names, metadata, write_model
+from edge_tracker.distill.student import NetSpec, build
 
 
 @pytest.fixture(scope="module")

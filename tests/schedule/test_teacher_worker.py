@@ -198,3 +198,25 @@ def test_sync_worker_delivers_after_latency():
     r = w.poll()
     assert r.frame_index == 0 and r.t_start == 0.0 and r.t_done == pytest.approx(0.1)
     assert done == [pytest.approx(0.1)] and w.state == "ready"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "setpriority"), reason="no per-thread nice")
+def test_worker_thread_runs_at_lower_priority():
+    import os
+
+    seen = []
+
+    class Probe(FakeTeacher):
+        def detect(self, image, frame_index=-1, origin="student", prior=None):
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            return super().detect(image, frame_index, origin)
+
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    w = TeacherWorker(lambda: Probe(["ok"]), SimulatedClock(), thread_nice=5)
+    try:
+        w.submit(frame(0))
+        assert wait_result(w) is not None
+        assert seen == [min(base + 5, 19)]
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base
+    finally:
+        w.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SHARED = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
 SSD = SHARED / "models" / "ssd_mobilenet_v1_quant" / "ssd_mobilenet_v1_quant.tflite"
 VISIONWORKS = SHARED / "video" / "visionworks_pedestrians_960x540.mp4"
 DATA = Path(__file__).resolve().parent / "data"

@@ -110,7 +110,7 @@ def test_teacher_result_fused_later_keeps_track_through_student_misses():
     # the student sees the person only on frame 0; the teacher box carries it from frame 2
     assert [len(r.tracks) for r in res] == [1, 0, 1, 1, 1, 1, 1, 1, 1]
     assert res[3].tracks[0].from_teacher
-    assert sched.skips["not_due"] == 6
+    assert sched.skips["busy"] == 2 and sched.skips["not_due"] == 4   # busy: frames 1, 5
     assert "edge_tracker_teacher_staleness_seconds_count" in m.render().decode()
 
 
@@ -126,7 +126,7 @@ def test_prior_channel_student_gets_rendered_prior_after_teacher_result():
     assert student.priors[0] is None                  # no geometry yet
     p = student.priors[2]
     assert p.shape == (20, 40) and p.dtype == np.float32
-    assert p.max() == pytest.approx(1.0, abs=0.05)     # peak at the teacher box centre
+    assert p.max() == pytest.approx(0.945, abs=0.01)   # Gaussian sampled at pixel centres
     y, x = np.unravel_index(np.argmax(p), p.shape)
     assert (19 <= x <= 20) and (9 <= y <= 10)
 

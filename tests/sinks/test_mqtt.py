@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("paho.mqtt.client", reason="paho-mqtt (extra `mqtt`) not installed")
 
-from edge_tracker.sinks.mqtt import MqttConfig, MqttSink  # noqa: E402
+from edge_tracker.sinks.mqtt import MqttConfig, MqttSink
 
 pytestmark = pytest.mark.system
 

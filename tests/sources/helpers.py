@@ -65,24 +65,26 @@ def lavfi_ts(path: Path, size: str, frames: int, rate: int = 15) -> Path:
 class FfmpegServer:
     """``ffmpeg -re`` serving MPEG-TS on tcp://127.0.0.1:port (one client at a time).
 
-    input: a file path (looped) or None for lavfi testsrc 320x240 at 15 fps.
+    clip: a file path (played once, or looped with ``loop``) or None for lavfi testsrc
+    320x240 at 15 fps.
     """
 
-    def __init__(self, port: int, clip: Path | None = None) -> None:
+    def __init__(self, port: int, clip: Path | None = None, loop: bool = False) -> None:
         self.port = port
         self.clip = clip
+        self.loop = loop
         self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"tcp://127.0.0.1:{self.port}"
 
-    def start(self) -> "FfmpegServer":
+    def start(self) -> FfmpegServer:
         if self.clip is None:
             src = ["-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15"]
             codec = ["-c:v", "mpeg2video", "-g", "15"]
         else:
-            src = ["-re", "-stream_loop", "-1", "-i", str(self.clip)]
+            src = ["-re"] + (["-stream_loop", "-1"] if self.loop else []) + ["-i", str(self.clip)]
             codec = ["-c", "copy"]
         cmd = (["ffmpeg", "-nostdin", "-loglevel", "error"] + src + codec
                + ["-f", "mpegts", f"tcp://127.0.0.1:{self.port}?listen=1"])

@@ -3,6 +3,7 @@ a resolution change mid-file; loops; missing and non-video files."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import cv2
@@ -85,7 +86,7 @@ def test_resolution_change_mid_file_does_not_stop_reading(tmp_path):
     b = lavfi_ts(tmp_path / "b.ts", "160x120", 10)
     both = tmp_path / "both.ts"
     both.write_bytes(a.read_bytes() + b.read_bytes())
-    src, frames, finished = read_all(SourceConfig(uri=str(both)))
+    _src, frames, finished = read_all(SourceConfig(uri=str(both)))
     assert finished
     # OpenCV's FFmpeg back-end scales the later frames to the first size; either way
     # no crash, and frames of both halves arrive (19 of 20: one is lost at the seam).
@@ -102,7 +103,7 @@ def test_loop_restarts_the_file_and_indices_keep_increasing(tmp_path):
     src.stop()
     assert [f.index for f in frames] == list(range(12))
     t = [f.t_capture for f in frames]
-    assert all(b > a for a, b in zip(t, t[1:]))
+    assert all(b > a for a, b in itertools.pairwise(t))
     assert src.reconnects == 0                    # a loop is not a reconnect
 
 

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from edge_tracker.errors import SourceError
-from edge_tracker.sources.base import Backend, Captured, ConnectionLost, EndOfStream, to_bgr
+from edge_tracker.sources.base import (
+    Backend,
+    Captured,
+    ConnectionLost,
+    EndOfStream,
+    to_bgr,
+)
 from edge_tracker.sources.config import SourceConfig
 from edge_tracker.sources.reader import Source
 
@@ -96,8 +102,8 @@ class FixedClock:
 
 
 def cfg(**kw) -> SourceConfig:
-    base = dict(uri="x", reconnect_initial_s=0.01, reconnect_max_s=0.02, reconnect_jitter=0.0,
-                stall_timeout_s=5.0)
+    base = {"uri": "x", "reconnect_initial_s": 0.01, "reconnect_max_s": 0.02, "reconnect_jitter": 0.0,
+                "stall_timeout_s": 5.0}
     base.update(kw)
     return SourceConfig(**base)
 
@@ -160,7 +166,7 @@ def test_gives_up_after_max_reconnects_without_frames():
     frames = pull(src, 10)
     src.stop()
     assert len(frames) == 3 and src.finished
-    assert isinstance(src.error, SourceError) and "gave up after 3" in str(src.error)
+    assert isinstance(src.error, SourceError) and "gave up after 3 connection attempts" in str(src.error)
     assert src.reconnects == 3 and metrics.reconnects == 3 and not src.up
 
 
@@ -274,3 +280,53 @@ def test_describe_and_stop_are_safe_before_and_after_start():
     assert src.read(0.0) is None and not src.up
     assert not src._supervisor.is_alive()
     assert not any(t.is_alive() for t in src._readers)
+
+
+def test_only_corrupt_frames_for_longer_than_the_stall_timeout_is_a_stall():
+    class Garbage(ScriptBackend):
+        def read(self):
+            time.sleep(0.02)
+            if self._cancel.is_set():
+                raise ConnectionLost("cancelled")
+            self.n += 1                               # every frame undecodable: None
+
+    backends = iter([Garbage([], True), ScriptBackend([img(7)] * 3 + ["block"], True)])
+    src = Source(lambda: next(backends), cfg(buffer=8, stall_timeout_s=0.3,
+                                             max_corrupt=100_000)).start()
+    frames = pull(src, 10, until=lambda fs: len(fs) >= 3)
+    src.stop()
+    assert src.stalls == 1 and src.frames_corrupt >= 5
+    assert [int(f.image[0, 0, 0]) for f in frames] == [7, 7, 7]
+
+
+def test_realtime_paces_a_file_to_its_frame_rate():
+    world = World([[img(i) for i in range(6)] + ["eos"]], live=False)   # fps 10
+    src = Source(world, cfg(buffer=16, realtime=True)).start()
+    t0 = time.monotonic()
+    frames = pull(src, 10)
+    elapsed = time.monotonic() - t0
+    src.stop()
+    assert len(frames) == 6
+    assert elapsed >= 0.5          # 6 frames at 10 fps cannot arrive sooner than 0.5 s
+
+
+def test_an_unexpected_driver_error_at_open_becomes_a_masked_source_error():
+    class Broken(ScriptBackend):
+        def open(self):
+            raise RuntimeError("driver said no to rtsp://admin:hunter2@cam/stream")
+
+    with pytest.raises(SourceError) as err:
+        Source(lambda: Broken([], True), cfg()).start()
+    assert "RuntimeError" in str(err.value) and "hunter2" not in str(err.value)
+    assert "admin:***@cam" in str(err.value)
+
+
+def test_a_looped_file_without_frames_backs_off_and_gives_up():
+    world = World([["eos"]] * 50, live=False)
+    src = Source(world, cfg(loop=True, max_reconnects=3)).start()
+    frames = pull(src, 10)
+    src.stop()
+    assert frames == [] and isinstance(src.error, SourceError)
+    # the first open and 2 reopens, each ending without a frame = 3 failures in a row
+    # (with backoff between them, not a busy loop)
+    assert world.opens == 3 and src.reconnects == 2
