@@ -6,6 +6,7 @@
 #   benchmarks/run_all.sh            # full runs (~10-20 min on a 2-core x86, longer on a Pi)
 #   QUICK=1 benchmarks/run_all.sh    # short runs, to check the scripts work
 #   THREADS=4 benchmarks/run_all.sh  # interpreter threads for bench latency
+#   RUNS_OVERRIDE=100 ...            # steady runs per model (default 200)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,7 +17,8 @@ PY="${PYTHON:-$ROOT/.venv/bin/python}"
 ET=("$PY" -m edge_tracker.cli --log-level WARNING)
 THREADS="${THREADS:-1}"
 NICE=(nice -n "${NICE_LEVEL:-10}")
-if [ -n "${QUICK:-}" ]; then RUNS=30; FRAMES=60; REPEAT=1; else RUNS=300; FRAMES=0; REPEAT=3; fi
+if [ -n "${QUICK:-}" ]; then RUNS=30; FRAMES=60; REPEAT=1; else RUNS=200; FRAMES=0; REPEAT=3; fi
+RUNS="${RUNS_OVERRIDE:-$RUNS}"
 mkdir -p "$OUT"
 status=0
 note() { printf '== %s\n' "$*" >&2; }
@@ -62,6 +64,10 @@ pipeline() {  # name config extra-args...
 pipeline ssd_student_only benchmarks/configs/ssd_student_only.yaml --sync-source --bare-every 5
 # The daemon as deployed: threaded reader, as fast as possible, then paced in real time.
 pipeline ssd_student_only_reader benchmarks/configs/ssd_student_only.yaml --bare-every 5
+# Student + teacher on a 25% budget, paced at the clip's frame rate: deadline misses,
+# teacher duty and its time line.
+pipeline ssd_yolox416_realtime benchmarks/configs/ssd_yolox416_teacher.yaml --realtime \
+  --bare-every 0
 if [ -f "$BUNDLED/student.tflite" ] && [ -f "$BUNDLED/teacher.tflite" ]; then
   pipeline bundled_realtime benchmarks/configs/bundled.yaml --realtime --bare-every 0
 else

@@ -1,7 +1,7 @@
 """OTB one-pass evaluation of the correlation-filter tracker, with OpenCV peers.
 
     python benchmarks/sot_otb.py --seq ../shared/data/sot/Crossing --json OUT.json \
-        [--threads 1] [--plot OUT.png] [--features auto|handcrafted|learned|MODEL] \
+        [--threads 1] [--plot OUT.png] [--features handcrafted|learned|hybrid|auto|MODEL] \
         [--repeats 3] [--variants handcrafted,learned,hybrid] [--peers-python PY | --no-peers]
 
 Writes JSON: ``auc``, ``precision_20px``, ``fps``, ``frames``, ``success_curve``,
@@ -110,7 +110,7 @@ def run_peers(py: str, frames: list[Path], init: np.ndarray, threads: int) -> di
 
 
 def features_config(value: str) -> dict:
-    if value in ("auto", "handcrafted", "learned"):
+    if value in ("auto", "handcrafted", "learned", "hybrid"):
         return {"features": value}
     return {"features": "learned", "feature_model": value}
 
@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", required=True, help="output JSON path")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--plot", default=None, help="success plot PNG path")
-    p.add_argument("--features", default="auto", help="auto | handcrafted | learned | MODEL")
+    p.add_argument("--features", default="handcrafted",
+                   help="handcrafted | learned | hybrid | auto | MODEL (the main run)")
     p.add_argument("--repeats", type=int, default=3, help="interleaved runs; median fps")
     p.add_argument("--variants", default="handcrafted,learned,hybrid",
                    help="other feature kinds also measured (reported under 'variants'; "

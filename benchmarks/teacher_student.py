@@ -241,7 +241,7 @@ def replay_all(args) -> dict:
     fus = FusionConfig()
     runs: list[tuple[str, str, float, TeacherConfig | None, FusionConfig]] = [
         ("student_only", "none", 0.0, None, replace(fus, method="student"))]
-    for k in (2, 4, 8, 16):
+    for k in (2, 4, 8, 10, 16):
         runs.append((f"fixed_k{k}", "fixed", k, replace(base_t, policy="fixed", interval=k), fus))
     for frac in (0.10, 0.25, 0.50):
         for pol in ("budget", "adaptive"):

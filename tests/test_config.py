@@ -36,7 +36,8 @@ def test_example_config_loads_and_sets_every_key():
                 yield f"{prefix}{k}"
 
     expected = set(leaves(to_dict(AppConfig())))
-    assert expected - set(leaves(raw)) == set(), "keys missing from config.example.yaml"
+    assert expected - set(leaves(raw)) == set(), \
+        "keys missing from config.example.yaml: run deploy/sync_config_example.py"
 
 
 def test_example_config_comments_every_key():
@@ -142,4 +143,4 @@ def test_example_values_are_the_defaults_unless_marked_example():
                     yield f"{prefix}{k}: example {v!r} != default {d!r}"
 
     diffs = list(walk(raw, defaults))
-    assert diffs == []
+    assert diffs == [], "stale example values: run deploy/sync_config_example.py"

@@ -11,7 +11,9 @@ hits both measurements alike:
 
 Blocks alternate A B B A A B ... so neither kind always runs first after a context
 switch. ``invoke_ms.p50`` vs ``bare_invoke_ms_p50`` shows whether the tool itself adds
-anything to the invoke.
+anything to the invoke. Each invoke is also timed in CPU seconds of the calling thread
+(``invoke_cpu_ms``): on an overloaded machine the wall clock includes time spent waiting
+for a core, which the CPU time does not.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .rss import RssGrowth, peak_rss_bytes
 from .stats import summarize_ms
 
 perf = time.perf_counter
+cpu = time.thread_time  # CPU seconds of this thread: a 1-thread invoke runs on it
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ def run_latency(cfg: LatencyConfig, progress: bool | None = None,
     inv_s: list[float] = []
     dec_s: list[float] = []
     bare_s: list[float] = []
+    inv_cpu: list[float] = []
+    bare_cpu: list[float] = []
     n_dets: list[int] = []
     growth = RssGrowth()
     plan = _timed_blocks(cfg.runs, cfg.block)
@@ -133,26 +138,34 @@ def run_latency(cfg: LatencyConfig, progress: bool | None = None,
                     for i, x in enumerate(inputs):
                         model.set_input(x, i)
                     t1 = perf()
+                    c1 = cpu()
                     model.invoke()
+                    c2 = cpu()
                     t2 = perf()
                     dets = det.decode(model.get_outputs(), info)
                     t3 = perf()
                     pre_s.append(t1 - t0)
                     inv_s.append(t2 - t1)
+                    inv_cpu.append(c2 - c1)
                     dec_s.append(t3 - t2)
                     n_dets.append(len(dets))
             else:
                 # Same input tensors as the tool path: only invoke() inside the timer.
                 for _ in range(n):
                     t0 = perf()
+                    c0 = cpu()
                     model.invoke()
+                    c1 = cpu()
                     bare_s.append(perf() - t0)
+                    bare_cpu.append(c1 - c0)
             bar.update(n)
     steady_wall_s = perf() - t_start
     growth.stop()
 
     invoke = summarize_ms(inv_s)
     bare = summarize_ms(bare_s)
+    inv_c = summarize_ms(inv_cpu)
+    bare_c = summarize_ms(bare_cpu)
     runtime = getattr(model, "runtime", None)
     try:
         from ..runtime import runtime_name
@@ -187,6 +200,12 @@ def run_latency(cfg: LatencyConfig, progress: bool | None = None,
         "bare_invoke_ms": bare,
         "bare_invoke_ms_p50": bare["p50"],
         "invoke_vs_bare_p50_ratio": invoke["p50"] / bare["p50"] if bare["p50"] else None,
+        # CPU time of the calling thread (exact for --threads 1, a lower bound otherwise):
+        # unlike wall time it excludes waiting for a core on a busy or shared machine.
+        "invoke_cpu_ms": inv_c,
+        "bare_invoke_cpu_ms": bare_c,
+        "invoke_vs_bare_cpu_p50_ratio": (inv_c["p50"] / bare_c["p50"]
+                                         if bare_c["p50"] else None),
         "steady_wall_s": steady_wall_s,
         "peak_rss_bytes": peak_rss_bytes(),
         "rss_growth_bytes": growth.growth_bytes,

@@ -13,7 +13,8 @@ measured in the same run: every ``bare_every`` frames the loop pauses for a bloc
 bare ``Interpreter.invoke()`` calls on the student, and the student Detector's
 preprocess and decode timed standalone on the current frame, so machine noise hits both
 sides alike. ratio = frame_wall_p50 / (bare_invoke_p50 + preprocess_p50 + decode_p50).
-Those pauses are excluded from ``fps``.
+Those pauses are excluded from ``fps``. ``overhead_ratio_cpu`` is the same ratio in CPU
+seconds of the loop thread, which a busy machine's waiting-for-a-core does not inflate.
 
 Deadline misses: frames whose frame wall exceeded the source's frame period (1 / fps),
 plus, with ``realtime``, frames the source dropped because the loop was late.
@@ -37,6 +38,7 @@ from .rss import RssGrowth, peak_rss_bytes
 from .stats import percentiles_ms, summarize_ms
 
 perf = time.perf_counter
+cpu = time.thread_time  # CPU seconds of the loop's thread
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ class Series:
 
     t: list[float] = field(default_factory=list)           # loop time at frame end
     wall: list[float] = field(default_factory=list)        # daemon per-frame wall
+    cpu: list[float] = field(default_factory=list)         # its CPU time on the loop thread
     latency: list[float] = field(default_factory=list)     # capture -> result (kept)
     latency_t: list[tuple[float, float]] = field(default_factory=list)  # (t, s or nan)
     capture: list[float] = field(default_factory=list)     # source.read wait
@@ -250,6 +253,7 @@ def run_pipeline(cfg: PipelineBenchConfig, progress: bool | None = None,
     bare_s: list[float] = []
     pre_s: list[float] = []
     dec_s: list[float] = []
+    cpu_s: dict[str, list[float]] = {"bare": [], "pre": [], "dec": []}
     teacher_runs = 0
     frames = 0
     misses_wall = 0
@@ -278,7 +282,9 @@ def run_pipeline(cfg: PipelineBenchConfig, progress: bool | None = None,
                             f"{cfg.read_timeout_s} s")
                     continue
                 tp = perf()
+                cp = cpu()
                 result = harness.process(frame)
+                series.cpu.append(cpu() - cp)
                 wall = perf() - tp
                 latency = time.monotonic() - frame.t_capture
                 t_end = perf() - t0
@@ -308,7 +314,8 @@ def run_pipeline(cfg: PipelineBenchConfig, progress: bool | None = None,
                     series.teacher_t.append(t_end)
                 if student is not None and cfg.bare_every and frames % cfg.bare_every == 0:
                     p0 = perf()
-                    _student_block(student, frame.image, cfg.bare_every, bare_s, pre_s, dec_s)
+                    _student_block(student, frame.image, cfg.bare_every, bare_s, pre_s, dec_s,
+                                   cpu_s)
                     series.pauses.append((p0 - t0, perf() - t0))
                     pause_end_mono = time.monotonic()
                 bar.update()
@@ -328,6 +335,9 @@ def run_pipeline(cfg: PipelineBenchConfig, progress: bool | None = None,
     pre_p50 = summarize_ms(pre_s)["p50"]
     dec_p50 = summarize_ms(dec_s)["p50"]
     student_sum = (bare_p50 + pre_p50 + dec_p50) if bare_s else None
+    cpu_p50 = {k: summarize_ms(v)["p50"] for k, v in cpu_s.items()}
+    student_cpu_sum = sum(cpu_p50.values()) if bare_s else None
+    frame_cpu = summarize_ms(series.cpu)
     dropped = int(getattr(source, "frames_dropped", 0) or 0)
     app_teacher = getattr(app, "teacher", None) if app is not None else None
     result = {
@@ -364,6 +374,12 @@ def run_pipeline(cfg: PipelineBenchConfig, progress: bool | None = None,
         "student_decode_ms": summarize_ms(dec_s),
         "student_sum_p50_ms": student_sum,
         "overhead_ratio": (wall_stats["p50"] / student_sum) if student_sum else None,
+        # The same ratio in CPU time of the loop thread (immune to waiting for a core on a
+        # shared machine; misses work done by other threads, e.g. the source reader).
+        "frame_cpu_ms": frame_cpu,
+        "student_cpu_sum_p50_ms": student_cpu_sum,
+        "overhead_ratio_cpu": (frame_cpu["p50"] / student_cpu_sum
+                               if student_cpu_sum else None),
         "peak_rss_bytes": peak_rss_bytes(),
         "rss_growth_bytes": growth.growth_bytes if growth is not None else None,
         "machine": machine_info(),
@@ -372,26 +388,32 @@ def run_pipeline(cfg: PipelineBenchConfig, progress: bool | None = None,
 
 
 def _student_block(det: Any, image: np.ndarray, n: int, bare_s: list[float],
-                   pre_s: list[float], dec_s: list[float]) -> None:
-    """n bare invokes of the student, then n standalone preprocess + decode timings."""
+                   pre_s: list[float], dec_s: list[float], cpu_s: dict[str, list[float]]
+                   ) -> None:
+    """n bare invokes of the student, then n standalone preprocess + decode timings
+    (wall in the lists, CPU time of this thread in ``cpu_s``)."""
     model = det.model
     inputs, info = det.preprocess(image)
     for i, x in enumerate(inputs):
         model.set_input(x, i)
     for _ in range(n):
-        t = perf()
+        t, c = perf(), cpu()
         model.invoke()
+        cpu_s["bare"].append(cpu() - c)
         bare_s.append(perf() - t)
     for _ in range(n):
-        t = perf()
+        t, c = perf(), cpu()
         inputs, info = det.preprocess(image)
         for i, x in enumerate(inputs):
             model.set_input(x, i)
+        c1 = cpu()
         t1 = perf()
         pre_s.append(t1 - t)
+        cpu_s["pre"].append(c1 - c)
         model.invoke()
-        t2 = perf()
+        t2, c2 = perf(), cpu()
         det.decode(model.get_outputs(), info)
+        cpu_s["dec"].append(cpu() - c2)
         dec_s.append(perf() - t2)
 
 

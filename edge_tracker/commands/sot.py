@@ -3,8 +3,9 @@
   edge-tracker sot --source VIDEO|IMAGE_DIR|URL --init x,y,w,h [--output-jsonl P]
   edge-tracker sot --source VIDEO --init-label person [--detector MODEL]
 
---features: auto (bundled learned features when present, else hand-crafted),
-handcrafted, learned (bundled net), or the path of a feature .tflite.
+--features: handcrafted (default; HOG-lite + colour, no model), learned (the bundled
+distilled int8 net), hybrid (net + hand-crafted channels), auto (hybrid when the net is
+bundled, else handcrafted), or the path of a feature .tflite (learned).
 --init-label picks the highest-scoring detection of that class on the first frame (the
 detector given by --detector, else the bundled student); the same detector re-detects the
 target when the tracker's confidence drops (unless --no-redetect).
@@ -29,7 +30,8 @@ def add_parser(subparsers: Any) -> None:
                    help="detector .tflite for --init-label / re-detection (default: bundled "
                         "student)")
     p.add_argument("--output-jsonl", metavar="PATH", help="JSON Lines output ('-' = stdout)")
-    p.add_argument("--features", default="auto", metavar="auto|handcrafted|learned|MODEL")
+    p.add_argument("--features", default="handcrafted",
+                   metavar="handcrafted|learned|hybrid|auto|MODEL")
     p.add_argument("--max-frames", type=int, default=0, metavar="N")
     p.add_argument("--threads", type=int, default=1, help="LiteRT threads (features, detector)")
     p.add_argument("--no-redetect", action="store_true",
@@ -57,7 +59,7 @@ def main(args: argparse.Namespace) -> int:
     from ..sot.session import SessionConfig, run_single
     from ..sot.tracker import SotConfig
 
-    if args.features in ("auto", "handcrafted", "learned"):
+    if args.features in ("auto", "handcrafted", "learned", "hybrid"):
         sot_data: dict = {"features": args.features}
     else:
         sot_data = {"features": "learned", "feature_model": args.features}

@@ -3,7 +3,8 @@ agreement, on held-out frames (NumPy + LiteRT; the float model is any callable).
 
 Matching: greedy in descending score order, a prediction matches the unmatched
 reference box of highest IoU if that IoU >= ``iou`` (0.5). Precision = TP / #pred,
-recall = TP / #ref, F1 = 2PR / (P + R) (1.0 when both sets are empty).
+recall = TP / #ref, F1 = 2PR / (P + R); an empty side scores 1.0 only when the
+other side is empty too.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ class Counts:
         self.n_ref += len(ref)
 
     def summary(self) -> dict:
-        p = self.tp / self.n_pred if self.n_pred else 1.0
-        r = self.tp / self.n_ref if self.n_ref else 1.0
+        # empty sets: perfect only when the other side is empty too
+        p = self.tp / self.n_pred if self.n_pred else float(self.n_ref == 0)
+        r = self.tp / self.n_ref if self.n_ref else float(self.n_pred == 0)
         f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
         return {"precision": p, "recall": r, "f1": f1, "tp": self.tp,
                 "n_pred": self.n_pred, "n_ref": self.n_ref}

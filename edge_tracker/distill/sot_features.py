@@ -21,10 +21,21 @@ Training pairs are self-supervised: a random box in frame t gives the reference 
 the search patch is cut from frame t+d (d in 0..2) at a randomly shifted position, so the
 target's displacement in the search patch is known. No annotations are needed.
 
-Export: full-integer int8 (``TFLITE_BUILTINS_INT8``; int8 input x/255 - 0.5... see
+Export: full-integer int8 (``TFLITE_BUILTINS_INT8``; int8 input = x/255 quantized, see
 metadata), representative set = real patches; sidecar JSON with ``kind: sot_features``,
 input size, normalisation, stride, ``feature_scale`` (1 / RMS of the features on the
 training patches, so the tracker's regulariser sees unit-scale features).
+
+The bundled ``edge_tracker/models/sot_features.tflite`` (+ .json, .report.json) is made,
+from the project root with ``../shared/data`` beside it, by:
+
+    edge-tracker distill --task sot \
+        --teacher ../shared/data/models/yolox_nano_416/yolox_nano_416_decoded.tflite \
+        --frames ../shared/data/video/opentracker_oneperson_620x370.mp4 \
+        --frames ../shared/data/video/visionworks_pedestrians_960x540.mp4@0:0.7 \
+        --out edge_tracker/models/sot_features.tflite --width 16 --epochs 10 --seed 0
+
+(OTB Crossing, the benchmark sequence, is never used for training.)
 """
 
 from __future__ import annotations

@@ -94,7 +94,8 @@ def train(train_model, ds: DataSet, settings: TrainSettings, prior: PriorSim | N
     if mode == "fidelity":
         ct = ds.clips[0].feats.shape[-1]
         adapter = keras.layers.Conv2D(ct, 1, name="fidelity_adapter")
-        adapter.build((None, None, None, train_model.output["feat"].shape[-1]))
+        x0 = np.zeros((1, *train_model.input_shape[1:]), np.float32)
+        adapter(train_model(x0, training=False)["feat"])  # builds the adapter's weights
     sched = keras.optimizers.schedules.CosineDecay(settings.lr, settings.steps, alpha=0.05)
     opt = keras.optimizers.Adam(sched)
     variables = train_model.trainable_variables + (adapter.trainable_variables if adapter else [])

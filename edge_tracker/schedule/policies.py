@@ -181,7 +181,8 @@ class Scheduler:
         pass
 
     def finished(self, latency_s: float) -> None:
-        """A run ended (result or failure) after ``latency_s`` seconds of teacher compute."""
+        """A run ended (result or failure) after ``latency_s`` seconds of teacher compute
+        (the worker reports thread CPU time, so waiting for a busy core is not charged)."""
         reserved = self._reserved.pop(0) if self._reserved else self.latency_s
         self.spent_s += latency_s
         a = self.cfg.latency_ema

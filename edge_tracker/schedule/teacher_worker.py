@@ -1,16 +1,22 @@
 """The teacher beside the student loop: its own interpreter and thread count, in a thread.
 
-Thread or process? Measured on the 2-core dev machine (LiteRT 2.3, one interpreter
-thread each, SSD int8 student, YOLOX-nano-640 teacher): DESIGN.md gives student
-p50 6.8 ms / p99 10.8 ms alone and 8.8 / 11.6 ms with the teacher invoking back to
-back in a Python thread (teacher ~28 ms per run). Re-measured for this module
-(benchmarks/teacher_student.py --latency-isolation, see its JSON): numbers in
-RE_MEASURED below. LiteRT's ``invoke`` releases the GIL, so a thread suffices and
-avoids copying frames between processes; what remains is cache / memory-bandwidth
-contention, which the budget limits.
+Thread or process? DESIGN.md measured on the 2-core dev machine (LiteRT 2.3, one
+interpreter thread each, SSD int8 student, YOLOX-nano-640 teacher, quiet machine):
+student p50 6.8 ms / p99 10.8 ms alone, 8.8 / 11.6 ms with the teacher invoking back to
+back in a Python thread, the teacher still completing a run every ~28 ms: LiteRT's
+``invoke`` releases the GIL, so a thread suffices (no frame copies between processes);
+what remains is cache / memory-bandwidth contention, which the budget limits.
 
-RE_MEASURED (student invoke+decode per frame, ms, one run, 400 frames):
-    see benchmarks output latency_isolation.json (filled in by the report)
+Re-measured for this module with ``benchmarks/teacher_student.py --latency-isolation``
+(student frame = preprocess+invoke+decode+fuse+track, 600 frames per condition in
+alternating 30-frame blocks, paced at 30 fps, teacher budget 25%), but on the shared
+machine under load average 10-17 on 2 cores, so the absolute numbers are dominated by
+other processes (a 6 ms model shows p50 60-80 ms):
+    teacher thread at normal priority:  p50 110.7 vs 59.2 ms, p99 727 vs 500 ms (x1.45)
+    teacher thread at nice +10:         p50  65.8 vs 62.1 ms, p99 597 vs 542 ms (x1.10)
+    nice +10, budget charged CPU time:  p50  84.9 vs 76.9 ms, p99 927 vs 693 ms (x1.34)
+Hence the worker lowers its thread's priority (``thread_nice``) and charges the budget
+the run's thread CPU time, not its wall time (waiting for a core is not compute).
 
 Contract (the student never waits):
 - ``submit(frame)`` returns at once: False (frame dropped) when busy, backing off or
@@ -33,6 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +61,8 @@ class TeacherResult:
     """Teacher detections of frame ``frame_index`` (captured at ``t_capture``).
 
     t_start / t_done: clock seconds when the run started / finished.
+    cpu_s: CPU seconds the run's thread spent (its compute cost, what the budget charges);
+    None when unknown (then the wall latency is charged).
     """
 
     detections: Detections
@@ -61,10 +70,16 @@ class TeacherResult:
     t_capture: float
     t_start: float
     t_done: float
+    cpu_s: float | None = None
 
     @property
     def latency(self) -> float:
         return self.t_done - self.t_start
+
+    @property
+    def cost(self) -> float:
+        """Compute seconds charged to the budget: ``cpu_s``, else the wall latency."""
+        return self.latency if self.cpu_s is None else self.cpu_s
 
 
 def _lower_priority(increment: int) -> None:
@@ -111,9 +126,10 @@ class _Slot:
                 if self.detector is None:
                     self.detector = owner.factory()
                     owner._events.append(("loaded", self.generation, None))
+                c0 = time.thread_time()
                 dets = self.detector.detect(frame.image, frame.index, ORIGIN_TEACHER)
                 result = TeacherResult(dets, frame.index, frame.t_capture, t_start,
-                                       owner.clock.now())
+                                       owner.clock.now(), time.thread_time() - c0)
                 owner._events.append(("result", self.generation, result))
             except Exception as exc:  # noqa: BLE001 - any teacher error must not reach the student
                 self.detector = None      # re-created (restart) before the next run
@@ -144,7 +160,9 @@ class TeacherWorker:
     factory: builds a fresh teacher detector (own interpreter, own thread count); called
         inside the worker thread, again after each failure.
     clock: the pipeline's clock (hang deadline and result timestamps).
-    on_finished(latency_s): called from ``poll`` for each ended run (scheduler accounting).
+    on_finished(cost_s): called from ``poll`` for each ended run with its compute cost (thread
+        CPU seconds of a finished run; the wall time spent for a failed or hung one) - the
+        scheduler's budget accounting.
     """
 
     def __init__(self, factory: Callable[[], _DetectorLike], clock: Clock, *,
@@ -232,7 +250,7 @@ class TeacherWorker:
                 if self.metrics is not None:
                     self.metrics.on_teacher_done(payload.latency)
                 if self.on_finished is not None:
-                    self.on_finished(payload.latency)
+                    self.on_finished(payload.cost)
                 out = payload
             elif kind == "error":
                 self.errors += 1
@@ -308,7 +326,8 @@ class SyncTeacherWorker:
             return False
         t = self.clock.now()
         dets = self.run(frame)
-        self._pending = TeacherResult(dets, frame.index, frame.t_capture, t, t + self.latency(frame))
+        lat = self.latency(frame)
+        self._pending = TeacherResult(dets, frame.index, frame.t_capture, t, t + lat, lat)
         self.runs += 1
         return True
 
@@ -320,7 +339,7 @@ class SyncTeacherWorker:
         if self.metrics is not None:
             self.metrics.on_teacher_done(p.latency)
         if self.on_finished is not None:
-            self.on_finished(p.latency)
+            self.on_finished(p.cost)
         return p
 
     def close(self) -> None:

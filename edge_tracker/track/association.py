@@ -44,6 +44,26 @@ def similarity_matrix(track_boxes: np.ndarray, det_boxes: np.ndarray, det_scores
     return iou, sim
 
 
+def _solve(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the matched pairs of a shifted cost ``c`` (K, N) <= 0, where
+    0 marks a pair that may not be matched.
+
+    Minimizing sum(cost - max_cost) over matched pairs, with pairs above the ceiling at 0
+    (= leaving both ends unmatched), is the objective lap.lapjv(cost, cost_limit=max_cost)
+    in ByteTrack optimizes: a pair is only taken when it beats leaving its row and column
+    free, and never just to make room for more matches.
+    """
+    rows, cols = linear_sum_assignment(c)
+    ok = c[rows, cols] < 0
+    return rows[ok], cols[ok]
+
+
+def _free(n: int, used: np.ndarray) -> np.ndarray:
+    free = np.ones(n, dtype=bool)
+    free[used] = False
+    return np.flatnonzero(free)
+
+
 def linear_assignment(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray,
                                                                   np.ndarray]:
     """Minimum-cost one-to-one matching of rows to columns with a cost ceiling.
@@ -54,28 +74,28 @@ def linear_assignment(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np
     k, n = cost.shape
     if k == 0 or n == 0:
         return EMPTY_MATCHES, np.arange(k, dtype=np.int64), np.arange(n, dtype=np.int64)
-    # Minimizing sum(cost - max_cost) over matched pairs, with pairs above the ceiling at 0
-    # (= leaving both ends unmatched), is the same objective as lap.lapjv(cost,
-    # cost_limit=max_cost) that ByteTrack uses: a pair is only taken when it beats leaving
-    # its row and column free, and never to make room for more matches.
-    c = np.where(cost <= max_cost, cost - (max_cost + 1e-6), 0.0)
-    rows, cols = linear_sum_assignment(c)
-    ok = c[rows, cols] < 0
-    rows = rows[ok]
-    cols = cols[ok]
-    matches = np.stack([rows, cols], axis=1).astype(np.int64)
-    row_free = np.ones(k, dtype=bool)
-    row_free[rows] = False
-    col_free = np.ones(n, dtype=bool)
-    col_free[cols] = False
-    return matches, np.flatnonzero(row_free), np.flatnonzero(col_free)
+    c = np.minimum(cost - (max_cost + 1e-6), 0.0)
+    rows, cols = _solve(c)
+    return (np.stack([rows, cols], axis=1).astype(np.int64), _free(k, rows), _free(n, cols))
 
 
-def match(similarity: np.ndarray, gate: np.ndarray, min_similarity: float) -> tuple[
+def match_indices(similarity: np.ndarray, gate: np.ndarray | None,
+                  min_similarity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Hungarian match maximizing ``similarity`` (K, N) among pairs with ``gate`` True and
+    similarity >= min_similarity -> (rows, cols) of the matched pairs (the hot path)."""
+    if similarity.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # cost - max_cost = (1 - sim) - (1 - floor) = floor - sim; forbidden pairs -> 0.
+    c = np.minimum(np.float32(min_similarity - 1e-6) - similarity, 0)
+    if gate is not None:
+        c *= gate
+    return _solve(c)
+
+
+def match(similarity: np.ndarray, gate: np.ndarray | None, min_similarity: float) -> tuple[
         np.ndarray, np.ndarray, np.ndarray]:
-    """Hungarian match maximizing ``similarity`` (K, N) among pairs with ``gate`` True
-    and similarity >= min_similarity. Returns as :func:`linear_assignment`."""
-    cost = 1.0 - similarity
-    if gate is not None and cost.size:
-        cost = np.where(gate, cost, 2.0)
-    return linear_assignment(cost, 1.0 - min_similarity)
+    """As :func:`match_indices`, returning (matches (M, 2), unmatched rows, unmatched cols)
+    like :func:`linear_assignment`."""
+    k, n = similarity.shape
+    rows, cols = match_indices(similarity, gate, min_similarity)
+    return np.stack([rows, cols], axis=1).astype(np.int64), _free(k, rows), _free(n, cols)

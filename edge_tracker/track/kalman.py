@@ -41,32 +41,22 @@ DTYPE = np.float32
 
 
 def xyxy_to_measurement(boxes: np.ndarray, layout: str) -> np.ndarray:
-    """(N, 4) xyxy boxes -> (N, 4) measurements in ``layout`` (``xyah`` or ``xywh``)."""
+    """(N, 4) xyxy boxes -> (N, 4) float32 measurements in ``layout`` (xyah or xywh)."""
     boxes = np.asarray(boxes, dtype=DTYPE).reshape(-1, 4)
-    w = boxes[:, 2] - boxes[:, 0]
-    h = boxes[:, 3] - boxes[:, 1]
-    out = np.empty_like(boxes)
-    out[:, 0] = boxes[:, 0] + 0.5 * w
-    out[:, 1] = boxes[:, 1] + 0.5 * h
+    wh = boxes[:, 2:] - boxes[:, :2]
+    out = np.concatenate([boxes[:, :2] + 0.5 * wh, wh], axis=1)
     if layout == "xyah":
-        out[:, 2] = w / np.maximum(h, 1e-6)
-    else:
-        out[:, 2] = w
-    out[:, 3] = h
+        out[:, 2] /= np.maximum(out[:, 3], 1e-6)
     return out
 
 
 def measurement_to_xyxy(meas: np.ndarray, layout: str) -> np.ndarray:
     """(N, >=4) states or measurements in ``layout`` -> (N, 4) float32 xyxy boxes."""
-    meas = np.asarray(meas)
-    h = meas[:, 3]
-    w = meas[:, 2] * h if layout == "xyah" else meas[:, 2]
-    out = np.empty((meas.shape[0], 4), dtype=DTYPE)
-    out[:, 0] = meas[:, 0] - 0.5 * w
-    out[:, 1] = meas[:, 1] - 0.5 * h
-    out[:, 2] = meas[:, 0] + 0.5 * w
-    out[:, 3] = meas[:, 1] + 0.5 * h
-    return out
+    meas = np.asarray(meas, dtype=DTYPE)
+    half = 0.5 * meas[:, 2:4]
+    if layout == "xyah":
+        half[:, 0] *= meas[:, 3]
+    return np.concatenate([meas[:, :2] - half, meas[:, :2] + half], axis=1)
 
 
 _I4 = np.arange(4)

@@ -40,7 +40,7 @@ import numpy as np
 from ..configbase import _check_bounds, bounds
 from ..errors import ConfigError
 from ..types import Detections, TrackView
-from .association import match, similarity_matrix
+from .association import match_indices, similarity_matrix
 from .kalman import KalmanFilter, measurement_to_xyxy, xyxy_to_measurement
 
 TENTATIVE, CONFIRMED, LOST = 0, 1, 2
@@ -55,38 +55,39 @@ class TrackerConfig:
     ``edge-tracker eval mot``); the ByteTrack values they started from are noted.
     """
 
-    high_score: float = field(default=0.6, metadata=bounds(0, 1))
-    """Detections at or above this score take part in stage 1 (ByteTrack: 0.6 track_thresh+)."""
+    high_score: float = field(default=0.5, metadata=bounds(0, 1))
+    """Detections at or above this score take part in stage 1 (ByteTrack: 0.6)."""
     low_score: float = field(default=0.1, metadata=bounds(0, 1))
     """Detections below this are ignored; [low, high) take part in stage 2 (ByteTrack: 0.1)."""
     new_track_score: float = field(default=0.7, metadata=bounds(0, 1))
     """Unmatched high detections at or above this start tracks (ByteTrack: track_thresh+0.1)."""
-    match_iou: float = field(default=0.2, metadata=bounds(0, 1))
+    match_iou: float = field(default=0.1, metadata=bounds(0, 1))
     """Stage 1 similarity floor (ByteTrack match_thresh 0.8 -> similarity >= 0.2)."""
-    low_match_iou: float = field(default=0.5, metadata=bounds(0, 1))
+    low_match_iou: float = field(default=0.6, metadata=bounds(0, 1))
     """Stage 2 IoU floor for low-score detections (ByteTrack: 0.5)."""
     tentative_match_iou: float = field(default=0.3, metadata=bounds(0, 1))
     """Stage 3 similarity floor for tentative tracks (ByteTrack: 0.3)."""
     fuse_score: bool = True
     """Multiply stage 1/3 similarities by the detection score (ByteTrack on MOT17)."""
-    height_weight: float = field(default=0.0, metadata=bounds(0, 10))
+    height_weight: float = field(default=1.0, metadata=bounds(0, 10))
     """Exponent of the height-agreement factor min(h)/max(h) in the stage 1/3 similarity."""
     class_aware: bool = True
     """Only match detections of the track's class."""
-    min_hits: int = field(default=2, metadata=bounds(1, 100))
-    """Hits needed to confirm a tentative track."""
+    min_hits: int = field(default=1, metadata=bounds(1, 100))
+    """Hits needed to confirm a tentative track (1: confirmed at once; the MOT17 public
+    detections are filtered enough. Noisier detectors may want 2-3; see confirm_window_s)."""
     confirm_window_s: float = field(default=1.0, metadata=bounds(0, 60))
     """The hits must fall within this many seconds from the track's first detection."""
     tentative_max_gap_s: float = field(default=0.4, metadata=bounds(0, 60))
     """A tentative track unmatched for longer than this is removed."""
     confirm_first_update: bool = True
     """Tracks started in the very first update are confirmed at once (ByteTrack: frame 1)."""
-    track_buffer_s: float = field(default=1.0, metadata=bounds(0, 3600))
+    track_buffer_s: float = field(default=2.0, metadata=bounds(0, 3600))
     """Seconds a lost track is kept after its last hit (ByteTrack: 30 frames at 30 fps)."""
-    teacher_track_buffer_s: float = field(default=2.0, metadata=bounds(0, 3600))
+    teacher_track_buffer_s: float = field(default=3.0, metadata=bounds(0, 3600))
     """Seconds a lost track with teacher evidence is kept after its last hit (the longer of
     this and track_buffer_s applies)."""
-    output_coast_s: float = field(default=0.0, metadata=bounds(0, 60))
+    output_coast_s: float = field(default=0.1, metadata=bounds(0, 60))
     """Also output lost tracks (predicted box) up to this many seconds after their last hit."""
     output_box: Literal["kalman", "detection"] = "kalman"
     """Box reported for a matched track: Kalman estimate or the matched detection's box."""
@@ -94,19 +95,9 @@ class TrackerConfig:
     """Tracks with a smaller box (px^2) are not output (ByteTrack: 10)."""
     max_aspect: float = field(default=1.6, metadata=bounds(0, None, lo_open=True))
     """Tracks with w / h above this are not output (ByteTrack: 1.6, pedestrians)."""
-    low_match_lost: bool = False
-    """Stage 2 also offers low-score detections to lost tracks (ByteTrack: only tracked)."""
-    recover_iou: float = field(default=0.0, metadata=bounds(0, 1))
+    recover_iou: float = field(default=0.5, metadata=bounds(0, 1))
     """After stage 1, unmatched tracks vs remaining high detections by the IoU of the
     track's LAST DETECTION box (OC-SORT's observation-centric recovery); 0 = off."""
-    reactivate_velocity: bool = False
-    """When a lost track is found again, set its x/y velocity to the average motion between
-    its last and new detection (OC-SORT's observation-centric re-update, simplified)."""
-    lost_velocity_tau_s: float = field(default=0.0, metadata=bounds(0, 3600))
-    """Lost tracks' x/y velocity decays with this time constant (s); 0 keeps it."""
-    lost_expand: float = field(default=0.0, metadata=bounds(0, 10))
-    """Lost tracks' boxes are widened per side by this fraction of w/h per second lost
-    (capped at 1 s) for matching (buffered IoU); 0 = off."""
     kalman_layout: Literal["xyah", "xywh"] = "xywh"
     """Kalman state layout: ByteTrack's xyah or BoT-SORT's xywh."""
     std_weight_position: float = field(default=1.0 / 20, metadata=bounds(0, 10, lo_open=True))
@@ -142,6 +133,13 @@ def _view(i: int, box: tuple, score: float, label: int, state: str, t_last: floa
 _new = object.__new__
 
 
+def _rest(idx: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """``idx`` without the entries at positions ``used``."""
+    keep = np.ones(len(idx), bool)
+    keep[used] = False
+    return idx[keep]
+
+
 class _Table:
     """Struct of arrays for K tracks (row i = one track)."""
 
@@ -154,12 +152,15 @@ class _Table:
         self.t_first = np.zeros((0,), np.float64)
         self.t_last = np.zeros((0,), np.float64)
         self.t_teacher = np.zeros((0,), np.float64)   # -inf: never teacher evidence
+        self.buffer = np.zeros((0,), np.float64)      # seconds kept after the last hit
+        self.expire = np.zeros((0,), np.float64)      # removed when unmatched after this
         self.score = np.zeros((0,), np.float32)
         self.label = np.zeros((0,), np.int32)
         self.det_box = np.zeros((0, 4), np.float32)    # last matched detection box (xyxy)
         self.last_teacher = np.zeros((0,), bool)       # last hit was a teacher detection
 
     FIELDS = ("ids", "mean", "cov", "state", "hits", "t_first", "t_last", "t_teacher",
+              "buffer", "expire",
               "score", "label", "det_box", "last_teacher")
 
     def __len__(self) -> int:
@@ -183,6 +184,9 @@ class Tracker:
         self.kf = KalmanFilter(c.kalman_layout, c.std_weight_position, c.std_weight_velocity,
                                c.kalman_dt_ref)
         self._layout = c.kalman_layout
+        # Size-velocity entries zeroed for lost tracks (ByteTrack: vh; BoT-SORT: vw, vh).
+        self._size_vel = slice(6, 8) if c.kalman_layout == "xywh" else slice(7, 8)
+        self._teacher_buffer = max(c.teacher_track_buffer_s, c.track_buffer_s)
         self._tab = _Table()
         self._next_id = 1
         self._t: float | None = None
@@ -221,28 +225,14 @@ class Tracker:
         first = self._updates == 0
         self._updates += 1
         tb = self._tab
+        state = tb.state
 
         # 1. predict all live tracks at once; lost tracks stop growing (ByteTrack zeroes vh).
-        if len(tb):
-            lost = tb.state == LOST
-            if lost.any():
-                tb.mean[lost, 7] = 0.0
-                if self._layout == "xywh":
-                    tb.mean[lost, 6] = 0.0
-                if c.lost_velocity_tau_s > 0 and dt > 0:
-                    tb.mean[lost, 4:6] *= np.float32(np.exp(-dt / c.lost_velocity_tau_s))
-            if dt > 0:
-                tb.mean, tb.cov = self.kf.predict_compact(tb.mean, tb.cov, dt)
+        if len(tb) and dt > 0:
+            lost = state == LOST
+            tb.mean[lost, self._size_vel] = 0.0
+            tb.mean, tb.cov = self.kf.predict_compact(tb.mean, tb.cov, dt)
         pred = measurement_to_xyxy(tb.mean, self._layout)
-        if c.lost_expand > 0 and len(tb):
-            lost = tb.state == LOST
-            if lost.any():
-                # Buffered IoU (C-BIoU): widen lost tracks' boxes by a margin growing with
-                # the time lost, so drifted predictions can still overlap their person.
-                gap = np.minimum(t - tb.t_last[lost], 1.0).astype(np.float32)[:, None]
-                b = pred[lost]
-                wh = (b[:, 2:] - b[:, :2]) * (c.lost_expand * gap)
-                pred[lost] = np.concatenate([b[:, :2] - wh, b[:, 2:] + wh], axis=1)
 
         if dets is None or len(dets) == 0:
             d_boxes = np.zeros((0, 4), np.float32)
@@ -250,79 +240,67 @@ class Tracker:
             d_cls = np.zeros((0,), np.int32)
             d_teacher = np.zeros((0,), bool)
         else:
-            keep = dets.scores >= c.low_score
-            d_boxes, d_scores = dets.boxes[keep], dets.scores[keep]
-            d_cls, d_teacher = dets.classes[keep], dets.from_teacher[keep]
+            d_boxes, d_scores, d_cls, d_teacher = (dets.boxes, dets.scores, dets.classes,
+                                                   dets.from_teacher)
+            keep = d_scores >= c.low_score
+            if not keep.all():
+                d_boxes, d_scores = d_boxes[keep], d_scores[keep]
+                d_cls, d_teacher = d_cls[keep], d_teacher[keep]
         high = d_scores >= c.high_score
         hi_idx = np.flatnonzero(high)
-        lo_idx = np.flatnonzero(~high)
-
-        state = tb.state
         pairs_t: list[np.ndarray] = []
         pairs_d: list[np.ndarray] = []
 
         # 2. stage 1: confirmed + lost vs high detections.
         pool = np.flatnonzero(state != TENTATIVE)
-        rem_hi = hi_idx
-        un_pool = pool
         if len(pool) and len(hi_idx):
-            m, un_pool_i, un_hi = self._match(pred, pool, d_boxes, d_scores, d_cls, hi_idx,
-                                              c.fuse_score, c.height_weight, c.match_iou)
-            pairs_t.append(pool[m[:, 0]])
-            pairs_d.append(hi_idx[m[:, 1]])
-            un_pool = pool[un_pool_i]
-            rem_hi = hi_idx[un_hi]
+            r, k = self._match(pred, pool, d_boxes, d_scores, d_cls, hi_idx, c.fuse_score,
+                               c.height_weight, c.match_iou)
+            pairs_t.append(pool[r])
+            pairs_d.append(hi_idx[k])
+            pool = _rest(pool, r)
+            hi_idx = _rest(hi_idx, k)
 
         # 2b. observation-centric recovery (OC-SORT's OCR): tracks still unmatched vs the
-        # remaining high detections, using each track's last detection box instead of the
-        # prediction (recovers tracks whose Kalman velocity drifted while lost).
-        if c.recover_iou > 0 and len(un_pool) and len(rem_hi):
-            m, un_pool_i, un_hi = self._match(tb.det_box, un_pool, d_boxes, d_scores, d_cls,
-                                              rem_hi, False, c.height_weight, c.recover_iou)
-            pairs_t.append(un_pool[m[:, 0]])
-            pairs_d.append(rem_hi[m[:, 1]])
-            un_pool = un_pool[un_pool_i]
-            rem_hi = rem_hi[un_hi]
+        # remaining high detections, by the IoU of each track's LAST DETECTION box rather
+        # than its prediction (finds tracks whose Kalman velocity drifted while unseen).
+        if c.recover_iou > 0 and len(pool) and len(hi_idx):
+            r, k = self._match(tb.det_box, pool, d_boxes, d_scores, d_cls, hi_idx, False,
+                               c.height_weight, c.recover_iou)
+            pairs_t.append(pool[r])
+            pairs_d.append(hi_idx[k])
+            pool = _rest(pool, r)
+            hi_idx = _rest(hi_idx, k)
 
-        # 3. stage 2: still-unmatched confirmed tracks vs low detections (plain IoU).
-        tracked = un_pool if c.low_match_lost else un_pool[state[un_pool] == CONFIRMED]
-        un_tracked = tracked
+        # 3. stage 2: still-unmatched confirmed tracks vs low detections (plain IoU);
+        # confirmed tracks left over become lost.
+        tracked = pool[state[pool] == CONFIRMED]
+        lo_idx = np.flatnonzero(~high)
         if len(tracked) and len(lo_idx):
-            m, un_tr_i, _ = self._match(pred, tracked, d_boxes, d_scores, d_cls, lo_idx,
-                                        False, 0.0, c.low_match_iou)
-            pairs_t.append(tracked[m[:, 0]])
-            pairs_d.append(lo_idx[m[:, 1]])
-            un_tracked = tracked[un_tr_i]
-        state[un_tracked] = LOST      # (already-lost tracks stay lost)
+            r, k = self._match(pred, tracked, d_boxes, d_scores, d_cls, lo_idx, False, 0.0,
+                               c.low_match_iou)
+            pairs_t.append(tracked[r])
+            pairs_d.append(lo_idx[k])
+            tracked = _rest(tracked, r)
+        state[tracked] = LOST
 
         # 4. stage 3: tentative tracks vs remaining high detections.
         tent = np.flatnonzero(state == TENTATIVE)
-        if len(tent) and len(rem_hi):
-            m, _, un_hi = self._match(pred, tent, d_boxes, d_scores, d_cls, rem_hi,
-                                      c.fuse_score, c.height_weight, c.tentative_match_iou)
-            pairs_t.append(tent[m[:, 0]])
-            pairs_d.append(rem_hi[m[:, 1]])
-            rem_hi = rem_hi[un_hi]
+        if len(tent) and len(hi_idx):
+            r, k = self._match(pred, tent, d_boxes, d_scores, d_cls, hi_idx, c.fuse_score,
+                               c.height_weight, c.tentative_match_iou)
+            pairs_t.append(tent[r])
+            pairs_d.append(hi_idx[k])
+            hi_idx = _rest(hi_idx, k)
 
-        # 6. one batched Kalman update for every matched track.
+        # 5. one batched Kalman update for every matched track.
+        matched = np.zeros(len(tb), bool)
         if pairs_t:
             ti = np.concatenate(pairs_t)
             di = np.concatenate(pairs_d)
-        else:
-            ti = di = np.zeros((0,), np.int64)
-        matched = np.zeros(len(tb), bool)
-        if len(ti):
             matched[ti] = True
             z = xyxy_to_measurement(d_boxes[di], self._layout)
-            was_lost = state[ti] == LOST
             tb.mean[ti], tb.cov[ti] = self.kf.update_compact(tb.mean[ti], tb.cov[ti], z)
-            if c.reactivate_velocity and was_lost.any():
-                # OC-SORT-like re-update: after a gap the Kalman velocity has drifted with
-                # no evidence; use the average motion between the two observations instead.
-                tl = ti[was_lost]
-                gap = (t - tb.t_last[tl]).astype(np.float32)[:, None]
-                z_old = xyxy_to_measurement(tb.det_box[tl], self._layout)
-                tb.mean[tl, 4:6] = (z[was_lost, :2] - z_old[:, :2]) / gap
             tb.hits[ti] += 1
             tb.t_last[ti] = t
             tb.score[ti] = d_scores[di]
@@ -330,26 +308,30 @@ class Tracker:
             tb.det_box[ti] = d_boxes[di]
             teach = d_teacher[di]
             tb.last_teacher[ti] = teach
-            tb.t_teacher[ti[teach]] = t
+            if teach.any():
+                tb.t_teacher[ti[teach]] = t
+                tb.buffer[ti[teach]] = self._teacher_buffer
             st = state[ti]
-            confirm = (st == LOST) | ((st == TENTATIVE) & (tb.hits[ti] >= c.min_hits)
+            tent_m = st == TENTATIVE
+            confirm = (st == LOST) | (tent_m & (tb.hits[ti] >= c.min_hits)
                                       & (t - tb.t_first[ti] <= c.confirm_window_s))
             state[ti[confirm]] = CONFIRMED
+            # Removal deadlines: last hit + buffer; tentative: also the confirm window.
+            tb.expire[ti] = t + tb.buffer[ti]
+            still = ti[tent_m & ~confirm]
+            tb.expire[still] = np.minimum(t + c.tentative_max_gap_s,
+                                          tb.t_first[still] + c.confirm_window_s)
 
-        # Removal: tentative past gap/window, lost past buffer.
+        # Removal: tracks past their deadline (matched ones never).
         if len(tb):
-            age = t - tb.t_last
-            buf = np.where(np.isfinite(tb.t_teacher),
-                           max(c.teacher_track_buffer_s, c.track_buffer_s), c.track_buffer_s)
-            drop = ((state == TENTATIVE) & ~matched
-                    & ((age > c.tentative_max_gap_s) | (t - tb.t_first > c.confirm_window_s)))
-            drop |= (state == LOST) & (age > buf)
+            drop = tb.expire < t
             if drop.any():
-                tb.keep(~drop)
-                matched = matched[~drop]
+                keep = ~(drop & ~matched)
+                tb.keep(keep)
+                matched = matched[keep]
 
-        # 5. new tracks from unmatched high detections.
-        new = rem_hi[d_scores[rem_hi] >= c.new_track_score] if len(rem_hi) else rem_hi
+        # 6. new tracks from unmatched high detections.
+        new = hi_idx[d_scores[hi_idx] >= c.new_track_score] if len(hi_idx) else hi_idx
         if len(new):
             self._start(d_boxes[new], d_scores[new], d_cls[new], d_teacher[new], t, first)
             out_new = (first and c.confirm_first_update) or c.min_hits <= 1
@@ -377,14 +359,19 @@ class Tracker:
                 for n in range(len(tb))]
 
     # -- internals -----------------------------------------------------------------------
-    def _match(self, pred: np.ndarray, trk: np.ndarray, d_boxes: np.ndarray,
+    def _match(self, boxes: np.ndarray, trk: np.ndarray, d_boxes: np.ndarray,
                d_scores: np.ndarray, d_cls: np.ndarray, det: np.ndarray, fuse: bool,
-               height_weight: float, floor: float):
-        _, sim = similarity_matrix(pred[trk], d_boxes[det], d_scores[det], fuse, height_weight)
+               height_weight: float, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """Match tracks ``trk`` (indices, using ``boxes[trk]``) to detections ``det``
+        (indices) -> positions (into trk, into det) of the matched pairs."""
+        _, sim = similarity_matrix(boxes[trk], d_boxes[det], d_scores[det], fuse,
+                                   height_weight)
         gate = None
         if self.cfg.class_aware:
-            gate = self._tab.label[trk][:, None] == d_cls[det][None, :]
-        return match(sim, gate, floor)
+            lt, ld = self._tab.label[trk], d_cls[det]
+            if lt.min() != lt.max() or ld.min() != ld.max() or lt[0] != ld[0]:
+                gate = lt[:, None] == ld[None, :]
+        return match_indices(sim, gate, floor)
 
     def _start(self, boxes: np.ndarray, scores: np.ndarray, cls: np.ndarray,
                teacher: np.ndarray, t: float, first: bool) -> None:
@@ -392,12 +379,17 @@ class Tracker:
         mean, cov = self.kf.initiate_compact(xyxy_to_measurement(boxes, self._layout))
         ids = np.arange(self._next_id, self._next_id + n, dtype=np.int64)
         self._next_id += n
-        state = CONFIRMED if ((first and self.cfg.confirm_first_update)
-                              or self.cfg.min_hits <= 1) else TENTATIVE
+        c = self.cfg
+        confirmed = (first and c.confirm_first_update) or c.min_hits <= 1
+        buffer = np.where(teacher, self._teacher_buffer, c.track_buffer_s)
+        expire = t + (buffer if confirmed else
+                      min(c.tentative_max_gap_s, c.confirm_window_s) + np.zeros(n))
         self._tab.append(
-            ids=ids, mean=mean, cov=cov, state=np.full(n, state, np.int8),
+            ids=ids, mean=mean, cov=cov,
+            state=np.full(n, CONFIRMED if confirmed else TENTATIVE, np.int8),
             hits=np.ones(n, np.int32), t_first=np.full(n, t), t_last=np.full(n, t),
-            t_teacher=np.where(teacher, t, -np.inf), score=scores.astype(np.float32),
+            t_teacher=np.where(teacher, t, -np.inf), buffer=buffer, expire=expire,
+            score=scores.astype(np.float32),
             label=cls.astype(np.int32), det_box=boxes.astype(np.float32),
             last_teacher=teacher.astype(bool))
 
@@ -406,15 +398,15 @@ class Tracker:
         tb = self._tab
         sel = (tb.state == CONFIRMED) & matched
         if c.output_coast_s > 0:
-            sel |= (tb.state == LOST) & (t - tb.t_last <= c.output_coast_s)
+            sel |= (tb.state == LOST) & (tb.t_last >= t - c.output_coast_s)
         idx = np.flatnonzero(sel)
         boxes = measurement_to_xyxy(tb.mean[idx], self._layout)
         if c.output_box == "detection":
             upd = matched[idx]
             boxes[upd] = tb.det_box[idx[upd]]
-        w = boxes[:, 2] - boxes[:, 0]
-        h = boxes[:, 3] - boxes[:, 1]
-        ok = (w * h > c.min_box_area) & (w <= c.max_aspect * h)
-        idx = idx[ok]
-        return (tb.ids[idx], boxes[ok], tb.score[idx], tb.label[idx], tb.state[idx],
+        wh = boxes[:, 2:] - boxes[:, :2]
+        ok = (wh[:, 0] * wh[:, 1] > c.min_box_area) & (wh[:, 0] <= c.max_aspect * wh[:, 1])
+        if not ok.all():
+            idx, boxes = idx[ok], boxes[ok]
+        return (tb.ids[idx], boxes, tb.score[idx], tb.label[idx], tb.state[idx],
                 tb.t_last[idx], tb.last_teacher[idx])

@@ -75,6 +75,7 @@ def test_submit_poll_roundtrip_and_busy_drop():
         assert r is not None and r.frame_index == 3
         assert r.detections.origin == "teacher"
         assert r.t_done >= r.t_start
+        assert r.cpu_s is not None and 0 <= r.cpu_s and r.cost == r.cpu_s
         assert w.submit(frame(5))
         assert wait_result(w).frame_index == 5
         assert len(made) == 1                  # one interpreter for all runs

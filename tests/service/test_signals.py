@@ -132,3 +132,28 @@ def test_sigkill_then_restart_leaves_whole_lines(tmp_path, synthetic_video, stud
     restart = next(i for i in range(1, len(rows)) if rows[i]["frame"] == 0)
     assert [r["frame"] for r in rows[:restart]] == list(range(restart))
     assert [r["frame"] for r in rows[restart:]] == list(range(len(rows) - restart))
+
+
+def test_sighup_storm_keeps_running(tmp_path, synthetic_video, student_model):
+    jsonl = tmp_path / "t.jsonl"
+    conf = tmp_path / "cam.yaml"
+    conf.write_text(config_text(synthetic_video, student_model, jsonl))
+    log = tmp_path / "log.txt"
+    proc = start(conf, log)
+    try:
+        assert wait_until(lambda: lines(jsonl) >= 5), log.read_text()
+        for _ in range(50):
+            proc.send_signal(signal.SIGHUP)
+            time.sleep(0.01)
+        n = lines(jsonl)
+        assert wait_until(lambda: lines(jsonl) >= n + 5), "frames stopped after SIGHUPs"
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = log.read_text()
+    assert rc == 0, err
+    assert "reload: applied (no changes)" in err
+    assert "Traceback" not in err
