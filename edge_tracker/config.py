@@ -113,6 +113,10 @@ def _is_str_type(tp: Any) -> bool:
     return False
 
 
+def _allows_none(tp: Any) -> bool:
+    return get_origin(tp) in (typing.Union, types.UnionType) and type(None) in get_args(tp)
+
+
 def resolve_path(value: Any, base: str) -> Any:
     """``value`` made absolute against folder ``base``; ``-``, URLs, digits and
     absolute paths unchanged; ``~`` expanded."""
@@ -178,14 +182,18 @@ def apply_overrides(cls: type, data: dict, overrides: dict[str, Any] | None) -> 
 
     String values are parsed as YAML scalars unless the target field is a string
     (so ``0.5`` is a number, ``true`` a bool, ``[1, 2]`` a list, ``"007"`` stays text
-    for a string field). Path fields are resolved against the current directory.
+    for a string field); ``null`` is None wherever None is allowed. Path fields are
+    resolved against the current directory.
     """
     import yaml
     data = _deep_copy(data)
     for dotted, value in (overrides or {}).items():
         keys = dotted.split(".")
         f, tp = _field_at(cls, keys)
-        if isinstance(value, str) and not (tp is not None and _is_str_type(tp)):
+        if isinstance(value, str) and value.strip() in ("null", "~") and tp is not None \
+                and _allows_none(tp):
+            value = None
+        elif isinstance(value, str) and not (tp is not None and _is_str_type(tp)):
             try:
                 value = yaml.safe_load(value) if value.strip() else None
             except yaml.YAMLError as exc:

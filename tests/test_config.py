@@ -77,6 +77,12 @@ def test_overrides_are_typed_by_target_field(tmp_path):
     assert cfg.sinks.mot.path == os.path.join(os.getcwd(), "rel", "m.txt")
 
 
+def test_null_override_clears_an_optional_path(tmp_path):
+    cfg = load_config(write(tmp_path, "sinks: {jsonl: {path: t.jsonl}}\n"),
+                      {"sinks.jsonl.path": "null", "student.model": "~"})
+    assert cfg.sinks.jsonl.path is None and cfg.student.model is None
+
+
 @pytest.mark.parametrize("text,overrides,key,problem", [
     ("studnet: {}\n", None, "studnet", "did you mean 'student'"),
     ("teacher: {polcy: budget}\n", None, "teacher.polcy", "did you mean 'policy'"),

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..configbase import PATH_META, bounds
 from ..errors import EdgeTrackerError
+from .latency import yield_core
 from .machine import machine_info
 from .progress import Progress
 from .rss import RssGrowth, peak_rss_bytes
@@ -281,6 +282,7 @@ def run_pipeline(cfg: PipelineBenchConfig, progress: bool | None = None,
                             f"bench pipeline: no frame from the source within "
                             f"{cfg.read_timeout_s} s")
                     continue
+                yield_core()  # every timed section starts on a fresh slice (see latency.yield_core)
                 tp = perf()
                 cp = cpu()
                 result = harness.process(frame)
@@ -397,11 +399,13 @@ def _student_block(det: Any, image: np.ndarray, n: int, bare_s: list[float],
     for i, x in enumerate(inputs):
         model.set_input(x, i)
     for _ in range(n):
+        yield_core()
         t, c = perf(), cpu()
         model.invoke()
         cpu_s["bare"].append(cpu() - c)
         bare_s.append(perf() - t)
     for _ in range(n):
+        yield_core()
         t, c = perf(), cpu()
         inputs, info = det.preprocess(image)
         for i, x in enumerate(inputs):

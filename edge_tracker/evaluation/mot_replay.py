@@ -142,7 +142,7 @@ def replay_mot(det_dir: str | Path, out_dir: str | Path, cfg=None,
         write_mot(out_dir / f"{seq.name}.txt", rows)
         all_cpu.append(cpu)
         info = {"frames": seq.num_frames, "per_frame_us_mean": float(cpu.mean() * 1e6),
-                "tracks": int(len(np.unique(rows[:, 1]))) if len(rows) else 0}
+                "tracks": len(np.unique(rows[:, 1])) if len(rows) else 0}
         gt_path = path / "gt" / "gt.txt"
         if evaluate and gt_path.is_file():
             c = mm.evaluate_sequence(mm.load_mot_file(gt_path), rows, seq.num_frames)

@@ -47,8 +47,13 @@ class Notifier:
             return False
         try:
             if self._sock is None:
-                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                # non-blocking: a receiver that stopped reading must never stall the loop
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM
+                                           | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
             self._sock.sendto(message.encode("utf-8"), self.address)
+        except BlockingIOError:
+            log.debug("sd_notify %r dropped: %r is not reading", message, self.address)
+            return False
         except OSError as exc:
             log.warning("sd_notify to %r failed: %s", self.address, exc)
             return False

@@ -224,8 +224,12 @@ class KalmanFilter:
     # -- compact covariance (the tracker's hot path) ------------------------------------
     def initiate_compact(self, measurement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """As :meth:`initiate` with a compact covariance: mean (K, 8), cc (K, 12)."""
-        mean, cov = self.initiate(measurement)
-        return mean, full_to_compact(cov)
+        z = np.asarray(measurement, dtype=DTYPE).reshape(-1, 4)
+        mean = np.zeros((z.shape[0], 8), dtype=DTYPE)
+        mean[:, :4] = z
+        var = self._std(mean, self._w_init, (1e-2, 1e-5 / self.dt_ref)) ** 2
+        return mean, np.concatenate([var[:, :4], np.zeros_like(var[:, :4]), var[:, 4:]],
+                                    axis=1)
 
     def predict_compact(self, mean: np.ndarray, cc: np.ndarray,
                         dt: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,13 +4,16 @@ Per update at time ``t`` (seconds):
 
 1. every live track is predicted to ``t`` in one batched Kalman call (``dt`` from the
    previous update, so skipped frames are extrapolated);
-2. stage 1: confirmed and lost tracks vs high-score detections (IoU, optionally times a
-   height agreement and the detection score), Hungarian with a similarity floor;
+2. stage 1: confirmed and lost tracks vs high-score detections (IoU times a height
+   agreement factor and the detection score), Hungarian with a similarity floor;
+   stage 1b (OC-SORT's observation-centric recovery): tracks still unmatched vs the
+   remaining high detections by the IoU of the track's last detection box;
 3. stage 2: confirmed tracks still unmatched vs low-score detections (plain IoU);
    confirmed tracks left unmatched become ``lost``;
 4. stage 3: tentative tracks vs the remaining high-score detections;
-5. remaining high detections with score >= ``new_track_score`` start tentative tracks;
-6. all matched tracks get one batched Kalman update.
+5. all matched tracks get one batched Kalman update; expired tracks are removed;
+6. remaining high detections with score >= ``new_track_score`` start tracks (tentative,
+   or confirmed at once when ``min_hits`` is 1 or in the very first update).
 
 Lifecycle: ``tentative`` -> ``confirmed`` once it has ``min_hits`` hits within
 ``confirm_window_s`` of its first detection (hits, not consecutive frames, so a detector
@@ -55,11 +58,11 @@ class TrackerConfig:
     ``edge-tracker eval mot``); the ByteTrack values they started from are noted.
     """
 
-    high_score: float = field(default=0.5, metadata=bounds(0, 1))
+    high_score: float = field(default=0.6, metadata=bounds(0, 1))
     """Detections at or above this score take part in stage 1 (ByteTrack: 0.6)."""
     low_score: float = field(default=0.1, metadata=bounds(0, 1))
     """Detections below this are ignored; [low, high) take part in stage 2 (ByteTrack: 0.1)."""
-    new_track_score: float = field(default=0.7, metadata=bounds(0, 1))
+    new_track_score: float = field(default=0.9, metadata=bounds(0, 1))
     """Unmatched high detections at or above this start tracks (ByteTrack: track_thresh+0.1)."""
     match_iou: float = field(default=0.1, metadata=bounds(0, 1))
     """Stage 1 similarity floor (ByteTrack match_thresh 0.8 -> similarity >= 0.2)."""
@@ -87,7 +90,7 @@ class TrackerConfig:
     teacher_track_buffer_s: float = field(default=3.0, metadata=bounds(0, 3600))
     """Seconds a lost track with teacher evidence is kept after its last hit (the longer of
     this and track_buffer_s applies)."""
-    output_coast_s: float = field(default=0.1, metadata=bounds(0, 60))
+    output_coast_s: float = field(default=0.15, metadata=bounds(0, 60))
     """Also output lost tracks (predicted box) up to this many seconds after their last hit."""
     output_box: Literal["kalman", "detection"] = "kalman"
     """Box reported for a matched track: Kalman estimate or the matched detection's box."""
@@ -125,12 +128,13 @@ def _view(i: int, box: tuple, score: float, label: int, state: str, t_last: floa
     """TrackView without the frozen-dataclass __init__ (one object.__setattr__ per field
     costs ~1/3 of the tracker's per-frame time on MOT17); equal to TrackView(...)."""
     v = _new(TrackView)
-    v.__dict__.update(id=i, box=box, score=score, label=label, state=state,
-                      t_last_seen=t_last, from_teacher=teacher)
+    _setattr(v, "__dict__", {"id": i, "box": box, "score": score, "label": label,
+                             "state": state, "t_last_seen": t_last, "from_teacher": teacher})
     return v
 
 
 _new = object.__new__
+_setattr = object.__setattr__
 
 
 def _rest(idx: np.ndarray, used: np.ndarray) -> np.ndarray:
@@ -205,14 +209,10 @@ class Tracker:
         """Advance to time ``t`` (seconds) and associate ``dets`` (None/empty = prediction
         only). Returns the tracks to output (rule in the module doc)."""
         ids, boxes, scores, labels, states, t_last, teach = self.update_arrays(dets, t)
-        bl = boxes.tolist()
-        sc = scores.tolist()
-        lb = labels.tolist()
-        st = states.tolist()
-        tl = t_last.tolist()
-        te = teach.tolist()
-        return [_view(i, tuple(bl[n]), sc[n], lb[n], STATE_NAMES[st[n]], tl[n], te[n])
-                for n, i in enumerate(ids.tolist())]
+        names = STATE_NAMES
+        return [_view(i, tuple(b), sc, lb, names[st], tl, te) for i, b, sc, lb, st, tl, te in
+                zip(ids.tolist(), boxes.tolist(), scores.tolist(), labels.tolist(),
+                    states.tolist(), t_last.tolist(), teach.tolist())]
 
     def update_arrays(self, dets: Detections | None, t: float) -> tuple[np.ndarray, ...]:
         """:meth:`update` returning arrays: ids (M,) int64, boxes (M, 4) f32 xyxy,

@@ -22,7 +22,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import yaml
@@ -172,7 +172,7 @@ class DaemonProc:
 
     # ------------------------------------------------------------ process
     def start(self) -> DaemonProc:
-        self._log_fh = open(self.log_path, "ab")
+        self._log_fh = open(self.log_path, "ab")  # noqa: SIM115 - closed in kill()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "edge_tracker.cli", "run", "--config", str(self.config_path),
@@ -222,10 +222,10 @@ class DaemonProc:
             self._log_fh.close()
             self._log_fh = None
 
-    def __enter__(self) -> DaemonProc:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.kill()
 
     # ------------------------------------------------------------ outputs
@@ -271,7 +271,7 @@ class DaemonProc:
         """Sum of the samples of ``name`` (e.g. edge_tracker_frames_total)."""
         total = 0.0
         for ln in self.metrics_text().splitlines():
-            if ln.startswith(name + "{") or ln.startswith(name + " "):
+            if ln.startswith((name + "{", name + " ")):
                 total += float(ln.rsplit(None, 1)[-1])
         return total
 

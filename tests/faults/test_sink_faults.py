@@ -104,13 +104,13 @@ def test_mqtt_broker_killed_mid_run(tmp_path, faults_report):
 @contextlib.contextmanager
 def _mount(*args: str):
     """``mount args...`` (last arg = mount point), unmounted on exit; skip if refused."""
-    r = subprocess.run(["mount", *args], capture_output=True, text=True, timeout=20)
+    r = subprocess.run(["mount", *args], capture_output=True, text=True, timeout=20, check=False)
     if r.returncode != 0:
         pytest.skip(f"mount {' '.join(args)} not permitted here: {r.stderr.strip()}")
     try:
         yield Path(args[-1])
     finally:
-        subprocess.run(["umount", "-l", args[-1]], capture_output=True, timeout=20)
+        subprocess.run(["umount", "-l", args[-1]], capture_output=True, timeout=20, check=False)
 
 
 @pytest.mark.parametrize("how", ["read-only mount", "parent is a file"])
@@ -172,13 +172,13 @@ def test_disk_full_keeps_running_without_torn_lines(tmp_path, faults_report):
 
 
 def test_jsonl_rotation_under_load(tmp_path, faults_report):
-    """400 frames as fast as they come, rotating every 4 KiB: every line of every file
+    """150 frames as fast as they come, rotating every 2 KiB: every line of every file
     parses, and the frames in all files are exactly the frames processed."""
-    n = 400
+    n = 150
     out = tmp_path / "out.jsonl"
     src = {"uri": synthetic_video(tmp_path / "street.avi", n_frames=60), "loop": True}
     cfg = base_config(tmp_path, src, service={"max_frames": n, "drain_timeout_s": 3.0})
-    cfg["sinks"]["jsonl"].update({"rotate_bytes": 4096, "backups": 100, "fsync": "never"})
+    cfg["sinks"]["jsonl"].update({"rotate_bytes": 2048, "backups": 100, "fsync": "never"})
     with DaemonProc(tmp_path, cfg).start() as d:
         rc = d.wait(180)
     files = sorted(tmp_path.glob("out.jsonl.*"), key=lambda p: -int(p.suffix[1:])) + [out]
@@ -190,7 +190,7 @@ def test_jsonl_rotation_under_load(tmp_path, faults_report):
                         f"{len(files)} files, {len(rows)} lines")
     assert rc == 0, d.log()[-3000:]
     assert len(files) >= 5                           # it did rotate, many times
-    assert all(p.stat().st_size <= 4096 for p in files)
+    assert all(p.stat().st_size <= 2048 for p in files)
     assert torn == 0
     assert frames == list(range(n))                  # in order across files, none lost
     assert f"after {n} frames" in d.log()

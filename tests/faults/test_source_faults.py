@@ -9,9 +9,11 @@ fault clearing; no traceback in its log.
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +36,7 @@ system = [pytest.mark.system, needs_ffmpeg]
 
 def _frames_increasing(rows) -> bool:
     idx = [r["frame"] for r in rows]
-    return all(b > a for a, b in zip(idx, idx[1:]))
+    return all(b > a for a, b in itertools.pairwise(idx))
 
 
 @pytest.mark.parametrize("fault", ["killed", "stalled"])
@@ -94,7 +96,7 @@ def test_damaged_video_file_runs_to_a_clean_end(tmp_path, faults_report, damage)
     """A half-copied (truncated) or garbled MJPG file: the daemon reads what decodes,
     writes one whole line per frame and exits 0 at the end of the file."""
     good = synthetic_video(tmp_path / "good.avi", n_frames=60)
-    data = open(good, "rb").read()
+    data = Path(good).read_bytes()
     bad = tmp_path / f"{damage}.avi"
     bad.write_bytes(data[: int(len(data) * 0.6)] if damage == "truncated"
                     else _corrupt_copy(data, 3, 4, 300))

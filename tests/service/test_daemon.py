@@ -62,6 +62,19 @@ def test_http_metrics_health_and_sd_notify_during_a_run(tmp_path, synthetic_vide
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(sock_path)
     listener.settimeout(0.5)
+    msgs: list[str] = []
+    reading = threading.Event()
+    reading.set()
+
+    def drain():  # like systemd: keep reading the notify socket
+        while reading.is_set():
+            try:
+                msgs.append(listener.recv(4096).decode())
+            except TimeoutError:
+                continue
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     cfg = load_config(None, base_overrides(synthetic_video, student_model, tmp_path,
                                            http__enabled="true", http__port=0,
                                            source__realtime="true", source__loop="true"))
@@ -84,20 +97,17 @@ def test_http_metrics_health_and_sd_notify_during_a_run(tmp_path, synthetic_vide
     assert 'edge_tracker_source_up{camera="cam0"} 1.0' in text
     frames_line = [ln for ln in text.splitlines() if ln.startswith("edge_tracker_frames_total")]
     assert frames_line and float(frames_line[0].split()[-1]) >= 5
-    msgs = []
-    while True:
-        try:
-            msgs.append(listener.recv(4096).decode())
-        except TimeoutError:
-            break
+    time.sleep(0.3)
+    reading.clear()
+    reader.join(5)
     listener.close()
     assert any(m.startswith("READY=1") for m in msgs)
     assert "WATCHDOG=1" in msgs
     assert msgs[-1] == "STOPPING=1"
     promtool = shutil.which("promtool")
     if promtool:
-        proc = subprocess.run(check=False, args=[promtool, "check", "metrics"], input=body, capture_output=True,
-                              timeout=30)
+        proc = subprocess.run(check=False, args=[promtool, "check", "metrics"], input=body,
+                              capture_output=True, timeout=30)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -136,6 +146,16 @@ def test_reload_valid_then_invalid_keeps_source_and_tracker(tmp_path, synthetic_
         n = d.frames
         assert wait_until(lambda: d.frames >= n + 3)
         assert d.source is source
+        # a model file replaced by a corrupt one: rejected at load, old pipeline kept
+        bad = tmp_path / "corrupt.tflite"
+        bad.write_bytes(b"\x00\x00\x00\x00TFL3" + b"\x01" * 500)
+        running = d.pipeline
+        conf.write_text(text.replace(f"model: {student_model}", f"model: {bad}"))
+        d.request_reload()
+        assert wait_until(lambda: d.reloads_rejected == 2)
+        assert d.pipeline is running
+        n = d.frames
+        assert wait_until(lambda: d.frames >= n + 3)
     finally:
         d.stop("test")
         th.join(10)

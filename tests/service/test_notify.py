@@ -61,3 +61,15 @@ def test_watchdog_pid_of_another_process_is_ignored(tmp_path):
 def test_send_error_is_reported_not_raised(tmp_path):
     n = Notifier({"NOTIFY_SOCKET": str(tmp_path / "nobody-listens.sock")})
     assert n.notify("READY=1") is False
+
+
+def test_a_receiver_that_stops_reading_never_blocks_the_sender(tmp_path):
+    path = str(tmp_path / "full.sock")
+    sock = _listen(path)  # bound, never read: its queue fills up
+    try:
+        n = Notifier({"NOTIFY_SOCKET": path})
+        results = [n.notify(f"STATUS={i}") for i in range(500)]
+        assert results[0] is True
+        assert results[-1] is False  # dropped once the receiver's queue is full
+    finally:
+        sock.close()

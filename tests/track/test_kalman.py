@@ -80,9 +80,12 @@ def test_batch_equals_single(layout):
 @pytest.mark.parametrize("layout", ["xywh", "xyah"])
 def test_compact_equals_full_over_many_steps(layout):
     kf = KalmanFilter(layout)
-    mean, cov, boxes = _random_tracks(kf, 5, seed=3)
+    mean, cov, _ = _random_tracks(kf, 5, seed=3)
     cm, cc = mean.copy(), full_to_compact(cov)
     np.testing.assert_array_equal(compact_to_full(cc), cov)
+    m0, c0 = kf.initiate_compact(mean[:, :4])
+    np.testing.assert_array_equal(m0[:, :4], mean[:, :4])
+    np.testing.assert_array_equal(compact_to_full(c0), kf.initiate(mean[:, :4])[1])
     rng = np.random.default_rng(1)
     for step in range(12):
         dt = [1 / 30, 0.2, 0.0][step % 3]
