@@ -96,6 +96,9 @@ class Metrics:
                                          "Source reconnect attempts", cam, registry=r)
         self.source_up = Gauge(f"{PREFIX}_source_up", "1 while the source delivers frames", cam,
                                registry=r)
+        self.sink_errors = Counter(f"{PREFIX}_sink_errors",
+                                   "Sink write failures (disk full, broker gone, ...)",
+                                   ["camera", "sink", "kind"], registry=r)
         # Children bound once (no label lookups in the frame loop).
         self._frames = self.frames.labels(camera)
         self._dropped = self.frames_dropped.labels(camera)
@@ -128,6 +131,11 @@ class Metrics:
     def on_drop(self, n: int = 1) -> None:
         if n > 0:
             self._dropped.inc(n)
+
+    # -- sinks --------------------------------------------------------------------
+    def on_sink_error(self, sink: str, kind: str) -> None:
+        """sink: sink type (jsonl, mot, mqtt, video); kind: error class (e.g. ENOSPC)."""
+        self.sink_errors.labels(self.camera, sink, kind).inc()
 
     # -- frame loop ---------------------------------------------------------------
     def observe_stage(self, stage: str, seconds: float) -> None:

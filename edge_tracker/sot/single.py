@@ -99,6 +99,10 @@ class SingleTargetFollower:
             self.t_last_seen = frame.t_capture
         self.recenters += 1
 
+    def view(self) -> list[TrackView]:
+        """The target's current TrackView ([] before start)."""
+        return [self._view()] if self.result is not None else []
+
     def pick(self, dets: Detections, min_iou: float = 0.0) -> np.ndarray | None:
         """The detection that best continues the target: highest IoU with the current box
         (ties and no overlap: nearest centre, scaled by the box size); None when empty or
@@ -127,3 +131,10 @@ class SingleTargetFollower:
         return TrackView(id=self.track_id, box=xywh_to_xyxy(r.box), score=score,
                          label=self.label, state="lost" if r.lost else "confirmed",
                          t_last_seen=self.t_last_seen)
+
+
+def build_single_pipeline(app_cfg, student, clock=None, metrics=None):
+    """The daemon's ``mode: single`` pipeline (see sot/pipeline.py)."""
+    from .pipeline import build_single_pipeline as build
+
+    return build(app_cfg, student=student, clock=clock, metrics=metrics)

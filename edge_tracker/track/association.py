@@ -61,7 +61,7 @@ def _solve(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _free(n: int, used: np.ndarray) -> np.ndarray:
     free = np.ones(n, dtype=bool)
     free[used] = False
-    return np.flatnonzero(free)
+    return free.nonzero()[0]
 
 
 def linear_assignment(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray,

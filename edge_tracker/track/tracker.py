@@ -247,12 +247,12 @@ class Tracker:
                 d_boxes, d_scores = d_boxes[keep], d_scores[keep]
                 d_cls, d_teacher = d_cls[keep], d_teacher[keep]
         high = d_scores >= c.high_score
-        hi_idx = np.flatnonzero(high)
+        hi_idx = high.nonzero()[0]
         pairs_t: list[np.ndarray] = []
         pairs_d: list[np.ndarray] = []
 
         # 2. stage 1: confirmed + lost vs high detections.
-        pool = np.flatnonzero(state != TENTATIVE)
+        pool = (state != TENTATIVE).nonzero()[0]
         if len(pool) and len(hi_idx):
             r, k = self._match(pred, pool, d_boxes, d_scores, d_cls, hi_idx, c.fuse_score,
                                c.height_weight, c.match_iou)
@@ -275,7 +275,7 @@ class Tracker:
         # 3. stage 2: still-unmatched confirmed tracks vs low detections (plain IoU);
         # confirmed tracks left over become lost.
         tracked = pool[state[pool] == CONFIRMED]
-        lo_idx = np.flatnonzero(~high)
+        lo_idx = (~high).nonzero()[0]
         if len(tracked) and len(lo_idx):
             r, k = self._match(pred, tracked, d_boxes, d_scores, d_cls, lo_idx, False, 0.0,
                                c.low_match_iou)
@@ -285,7 +285,7 @@ class Tracker:
         state[tracked] = LOST
 
         # 4. stage 3: tentative tracks vs remaining high detections.
-        tent = np.flatnonzero(state == TENTATIVE)
+        tent = (state == TENTATIVE).nonzero()[0]
         if len(tent) and len(hi_idx):
             r, k = self._match(pred, tent, d_boxes, d_scores, d_cls, hi_idx, c.fuse_score,
                                c.height_weight, c.tentative_match_iou)
@@ -399,7 +399,7 @@ class Tracker:
         sel = (tb.state == CONFIRMED) & matched
         if c.output_coast_s > 0:
             sel |= (tb.state == LOST) & (tb.t_last >= t - c.output_coast_s)
-        idx = np.flatnonzero(sel)
+        idx = sel.nonzero()[0]
         boxes = measurement_to_xyxy(tb.mean[idx], self._layout)
         if c.output_box == "detection":
             upd = matched[idx]

@@ -110,7 +110,7 @@ def test_teacher_worker_fault_never_blocks_and_recovers(faults_report, mode):
             got = w.poll()
             i += 1
             time.sleep(0.01)
-        survived = got is not None and not w.disabled and slowest_submit < 0.1
+        survived = got is not None and not w.disabled and slowest_submit < 1.0
         faults_report.fault(f"model: teacher {mode}s (worker)", survived,
                             f"{failures} failures, recovered in {time.monotonic() - t0:.2f} s")
     finally:
@@ -118,7 +118,9 @@ def test_teacher_worker_fault_never_blocks_and_recovers(faults_report, mode):
         w.close()
     assert results == 0                 # nothing delivered while faulty
     assert failures >= 2
-    assert slowest_submit < 0.1         # submit never waits for the teacher
+    # submit never waits for the teacher: a waiting submit would take the whole 1.5 s
+    # fault (hang) or longer; 1 s leaves room for a loaded machine (no timing goal)
+    assert slowest_submit < 1.0
     assert survived
 
 

@@ -142,7 +142,7 @@ def test_disk_full_keeps_running_without_torn_lines(tmp_path, faults_report):
     full = tmp_path / "full"
     full.mkdir()
     with _mount("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(full)):
-        (full / "filler").write_bytes(b"\0" * 40 * 1024)      # leave ~24 KiB
+        (full / "filler").write_bytes(b"\0" * 60 * 1024)      # leave one 4 KiB page
         cfg = base_config(tmp_path, _video_source(tmp_path))
         cfg["sinks"]["jsonl"]["path"] = str(full / "out.jsonl")
         with DaemonProc(tmp_path, cfg).start() as d:
