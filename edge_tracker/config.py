@@ -90,6 +90,9 @@ class AppConfig:
                               f"must be non-empty without '/', '+', '#', braces or spaces "
                               f"(it is used in MQTT topics and metric labels), "
                               f"got {self.camera_id!r}")
+        # Outputs may not point into /proc, /sys or /dev (issue 8 security review).
+        from .service.paths import check_config_paths
+        check_config_paths(self)
 
 
 # ---------------------------------------------------------------- loading
@@ -222,6 +225,30 @@ def _deep_copy(d: Any) -> Any:
     return d
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a camera config is a few kB; anything near 1 MiB is not one
+MAX_CONFIG_NODES = 100_000  # values after YAML aliases are expanded (billion-laughs guard)
+
+
+def _check_expanded_size(data: Any, path: str) -> None:
+    """ConfigError when the document expands (through aliases) past MAX_CONFIG_NODES values.
+
+    PyYAML shares aliased objects, so loading is cheap, but every later walk of the
+    config (validation, suggestions) would visit each alias again: count as they would.
+    """
+    stack, seen = [data], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_CONFIG_NODES:
+            raise ConfigError(path, f"the document expands to more than {MAX_CONFIG_NODES} "
+                                    f"values (YAML aliases nested too deep?)")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+
+
 def read_yaml(path: str) -> dict:
     """The YAML mapping in ``path`` ({} for an empty file); ConfigError for I/O and syntax."""
     import yaml
@@ -232,6 +259,9 @@ def read_yaml(path: str) -> dict:
         raise ConfigError(path, f"cannot read config file: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(path, f"not UTF-8 text: {exc}") from exc
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, f"config file is {len(text)} characters; at most "
+                                f"{MAX_CONFIG_BYTES} are accepted")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -241,6 +271,7 @@ def read_yaml(path: str) -> dict:
         raise ConfigError(path, f"YAML syntax error at {where}{problem}") from exc
     except RecursionError as exc:
         raise ConfigError(path, "YAML nested too deeply") from exc
+    _check_expanded_size(data, path)
     if data is None:
         return {}
     if not isinstance(data, dict):

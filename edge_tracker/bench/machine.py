@@ -18,6 +18,7 @@ GOVERNOR = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
 CUR_FREQ = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq")
 BOARD_MODEL = Path("/proc/device-tree/model")
 THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
+LOADAVG = Path("/proc/loadavg")
 
 
 def _read(path: Path) -> str | None:
@@ -61,6 +62,15 @@ def cpu_temperature_c() -> float | None:
         return None
 
 
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages: how busy the machine was around a run."""
+    raw = _read(LOADAVG)
+    try:
+        return [float(x) for x in raw.split()[:3]] if raw else None
+    except ValueError:
+        return None
+
+
 def machine_info(runtime: str | None = None) -> dict:
     """A JSON-ready description of this machine and software stack.
 
@@ -86,6 +96,7 @@ def machine_info(runtime: str | None = None) -> dict:
         "governor": _read(GOVERNOR),
         "cpu_freq_mhz": int(freq) / 1000.0 if freq and freq.isdigit() else None,
         "temperature_c": cpu_temperature_c(),
+        "load_average": load_average(),
         "os": platform.platform(),
         "python": platform.python_version(),
         "numpy": np.__version__,

@@ -12,7 +12,7 @@ import numpy as np
 def box_area(boxes: np.ndarray) -> np.ndarray:
     """(N, 4) xyxy -> (N,) float32 areas (0 for degenerate boxes)."""
     b = np.asarray(boxes, np.float32).reshape(-1, 4)
-    return np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
+    return np.maximum(b[:, 2] - b[:, 0], 0) * np.maximum(b[:, 3] - b[:, 1], 0)
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -23,8 +23,8 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.zeros((a.shape[0], b.shape[0]), np.float32)
     iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
     ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    np.clip(iw, 0, None, out=iw)
-    np.clip(ih, 0, None, out=ih)
+    np.maximum(iw, 0, out=iw)  # np.clip is several times slower on small arrays
+    np.maximum(ih, 0, out=ih)
     inter = iw * ih
     union = box_area(a)[:, None] + box_area(b)[None, :] - inter
     out = np.zeros_like(inter)

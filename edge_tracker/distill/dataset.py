@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .augment import (
+    FILL,
+    AugmentSettings,
+    Tile,
+    photometric,
+    plan_tiles,
+    warp_boxes,
+    warp_grid,
+    warp_into,
+)
 from .frames import FrameSource, load_student_inputs
 from .pseudo_labels import teacher_pass
 from .targets import render_targets, simulate_stale_prior
@@ -100,34 +110,75 @@ def prior_for(ds: DataSet, c: int, p: int, staleness: int, rng: np.random.Genera
                                 jitter=sim.jitter, dropout=sim.dropout)
 
 
-def sample_batch(ds: DataSet, step: int, seed: int, batch: int, prior: PriorSim | None,
-                 feature_mode: str) -> dict[str, np.ndarray]:
-    """One augmented batch: image (B,H,W,3|4) f32 in [0,1], heatmap/size/offset/mask
-    targets, and ``teacher`` (attention (B,gh*gw) or features (B,gh,gw,C)) if asked."""
-    rng = np.random.default_rng([seed, step])
-    picks = rng.integers(0, len(ds.train_refs), size=batch)
-    xs, hms, szs, ofs, mks, tts = [], [], [], [], [], []
-    for k in picks:
-        c, p = ds.train_refs[int(k)]
-        clip = ds.clips[c]
-        img = clip.images[p].astype(np.float32) * np.float32(1 / 255.0)
-        gain = rng.uniform(0.8, 1.2)
-        img = np.clip(img * np.float32(gain) + np.float32(rng.uniform(-0.08, 0.08)), 0, 1)
-        boxes, scores = clip.boxes[p], clip.scores[p]
-        chans = [img]
+def _pick_fn(ds: DataSet):
+    """Sampler of training refs: a clip with probability proportional to sqrt(its number
+    of training frames) (so a short clip, e.g. 5 street frames, is not drowned out by a
+    300-frame one), then one of its frames uniformly. Returns pick(rng) -> ref index."""
+    starts, counts = [], []
+    for c in range(len(ds.clips)):
+        pos = [k for k, (cc, _) in enumerate(ds.train_refs) if cc == c]
+        if pos:
+            starts.append(pos[0])
+            counts.append(len(pos))
+    w = np.sqrt(np.asarray(counts, np.float64))
+    w /= w.sum()
+
+    def pick(rng: np.random.Generator) -> int:
+        k = int(rng.choice(len(counts), p=w))
+        return starts[k] + int(rng.integers(0, counts[k]))
+    return pick
+
+
+def _compose(ds: DataSet, tiles: list[Tile], rng: np.random.Generator, prior: PriorSim | None,
+             feature_mode: str):
+    """Image (+ prior) (H,W,3|4) f32, boxes, scores, normalised teacher features or None."""
+    nch = 4 if prior is not None else 3
+    x = np.full((ds.in_h, ds.in_w, nch), FILL, np.float32)
+    if prior is not None:
+        x[:, :, 3] = 0.0
+    tfeat, boxes, scores = None, [], []
+    for t in tiles:
+        clip = ds.clips[t.c]
+        src = clip.images[t.p].astype(np.float32) * np.float32(1 / 255.0)
         if prior is not None:
             if rng.random() < prior.p_none:
                 pr = np.zeros((ds.in_h, ds.in_w), np.float32)
             else:
-                pr = prior_for(ds, c, p, int(rng.integers(0, prior.max_staleness + 1)),
+                pr = prior_for(ds, t.c, t.p, int(rng.integers(0, prior.max_staleness + 1)),
                                rng, prior)
-            chans.append(pr[:, :, None])
-        x = np.concatenate(chans, axis=2) if len(chans) > 1 else img
-        flip = rng.random() < 0.5
-        tfeat = None
+            src = np.concatenate([src, pr[:, :, None]], axis=2)
+        warp_into(x, src, t)
+        b, sc = warp_boxes(clip.boxes[t.p], clip.scores[t.p], t)
+        boxes.append(b)
+        scores.append(sc)
         if feature_mode != "none":
-            tfeat = (clip.feats[p].astype(np.float32) - ds.feat_mean) / ds.feat_std
-        if flip:
+            f = (clip.feats[t.p].astype(np.float32) - ds.feat_mean) / ds.feat_std
+            if tfeat is None:
+                tfeat = np.zeros_like(f)
+            warp_grid(tfeat, f, t, ds.in_w // f.shape[1])
+    return x, np.concatenate(boxes), np.concatenate(scores), tfeat
+
+
+def sample_batch(ds: DataSet, step: int, seed: int, batch: int, prior: PriorSim | None,
+                 feature_mode: str, augment: AugmentSettings | None = None
+                 ) -> dict[str, np.ndarray]:
+    """One augmented batch: image (B,H,W,3|4) f32 in [0,1], heatmap/size/offset/mask
+    targets, and ``teacher`` (attention (B,gh*gw) or features (B,gh,gw,C)) if asked.
+
+    ``augment`` None: photometric jitter and flips only, frames drawn uniformly.
+    Otherwise also zoom / crop / mosaic (augment.py), clips drawn by sqrt(size)."""
+    rng = np.random.default_rng([seed, step])
+    pick = _pick_fn(ds) if augment is not None else None
+    xs, hms, szs, ofs, mks, tts = [], [], [], [], [], []
+    for _ in range(batch):
+        if augment is not None:
+            tiles = plan_tiles(rng, ds.train_refs, pick, ds.in_w, ds.in_h, augment)
+        else:
+            c, p = ds.train_refs[int(rng.integers(0, len(ds.train_refs)))]
+            tiles = [Tile(c, p, 1.0, 0.0, 0.0, (0, 0, ds.in_w, ds.in_h))]
+        x, boxes, scores, tfeat = _compose(ds, tiles, rng, prior, feature_mode)
+        x[:, :, :3] = photometric(x[:, :, :3], rng)
+        if rng.random() < 0.5:
             x = x[:, ::-1]
             boxes = boxes.copy()
             boxes[:, [0, 2]] = ds.in_w - boxes[:, [2, 0]]

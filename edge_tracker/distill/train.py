@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .augment import AugmentSettings
 from .dataset import DataSet, PriorSim, sample_batch
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class TrainSettings:
     feature_weight: float = 1.0
     ckpt_every: int = 200
     num_threads: int = 2
+    scale_augment: bool = True          # zoom / crop / mosaic (augment.py)
 
 
 def setup_tf(seed: int, num_threads: int):
@@ -134,12 +136,13 @@ def train(train_model, ds: DataSet, settings: TrainSettings, prior: PriorSim | N
         opt.apply_gradients(zip(grads, variables))
         return loss, terms["det"], feat, terms["heatmap"], terms["size"], terms["offset"]
 
+    augment = AugmentSettings() if settings.scale_augment else None
     start = int(step_var)
     bar = _Progress(settings.steps, start)
     t0 = time.monotonic()
     dummy = np.zeros((1,), np.float32)
     for step in range(start, settings.steps):
-        b = sample_batch(ds, step, settings.seed, settings.batch, prior, mode)
+        b = sample_batch(ds, step, settings.seed, settings.batch, prior, mode, augment)
         vals = step_fn(b["image"], b["heatmap"], b["size"], b["offset"], b["mask"],
                        b.get("teacher", dummy))
         loss = float(vals[0])

@@ -150,7 +150,12 @@ class Model:
         self.interpreter.set_tensor(info.index, x)
 
     def invoke(self) -> None:
-        self.interpreter.invoke()
+        """Run the model; a kernel failure (a corrupt but loadable file) is a ModelError."""
+        try:
+            self.interpreter.invoke()
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"{self.path}: invoke failed: {first}") from exc
 
     def get_outputs(self) -> list[np.ndarray]:
         """All outputs in declared order, dequantized to float32 when quantized."""

@@ -86,6 +86,8 @@ def check_writable(path: str, key: str) -> None:
     if path == "-":
         return
     folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise SinkError(f"{key}: {folder} is not a folder (for {path})")
     if not os.path.isdir(folder):
         raise SinkError(f"{key}: output folder {folder} does not exist (for {path})")
     if os.path.isdir(path):

@@ -238,15 +238,21 @@ class KalmanFilter:
         cc = np.asarray(cc, dtype=DTYPE)
         if mean.shape[0] == 0:
             return mean.copy(), cc.copy()
-        dtv = np.asarray(dt, dtype=DTYPE).reshape(-1, 1)
+        if np.ndim(dt) == 0:   # one dt for all tracks (the tracker): Python-float scalars
+            dtv = DTYPE(dt)
+            ratio = DTYPE(abs(float(dt)) / self.dt_ref)
+        else:
+            dtv = np.asarray(dt, dtype=DTYPE).reshape(-1, 1)
+            ratio = np.abs(dtv) * DTYPE(1.0 / self.dt_ref)
         new_mean = mean.copy()
         new_mean[:, :4] += dtv * mean[:, 4:]
         p, c, v = cc[:, 0:4], cc[:, 4:8], cc[:, 8:12]
-        q = self.process_noise(new_mean, dtv.reshape(-1))
+        q = self._std(new_mean, self._w_proc, (1e-2, 1e-5 / self.dt_ref))
+        q *= q
+        q *= ratio
         out = np.empty_like(cc)
-        dc = dtv * c
-        out[:, 0:4] = p + dc + dc + dtv * dtv * v + q[:, :4]
-        out[:, 4:8] = c + dtv * v
+        out[:, 4:8] = c + dtv * v                        # C' = C + dt V
+        out[:, 0:4] = p + dtv * (c + out[:, 4:8]) + q[:, :4]   # P + 2 dt C + dt^2 V + Qp
         out[:, 8:12] = v + q[:, 4:]
         return new_mean, out
 

@@ -12,8 +12,9 @@ Per update at time ``t`` (seconds):
    confirmed tracks left unmatched become ``lost``;
 4. stage 3: tentative tracks vs the remaining high-score detections;
 5. all matched tracks get one batched Kalman update; expired tracks are removed;
-6. remaining high detections with score >= ``new_track_score`` start tracks (tentative,
-   or confirmed at once when ``min_hits`` is 1 or in the very first update).
+6. remaining high detections with score >= ``new_track_score`` start tracks (tentative;
+   confirmed at once when their score >= ``instant_confirm_score``, when ``min_hits`` is 1
+   or in the very first update).
 
 Lifecycle: ``tentative`` -> ``confirmed`` once it has ``min_hits`` hits within
 ``confirm_window_s`` of its first detection (hits, not consecutive frames, so a detector
@@ -62,7 +63,7 @@ class TrackerConfig:
     """Detections at or above this score take part in stage 1 (ByteTrack: 0.6)."""
     low_score: float = field(default=0.1, metadata=bounds(0, 1))
     """Detections below this are ignored; [low, high) take part in stage 2 (ByteTrack: 0.1)."""
-    new_track_score: float = field(default=0.9, metadata=bounds(0, 1))
+    new_track_score: float = field(default=0.6, metadata=bounds(0, 1))
     """Unmatched high detections at or above this start tracks (ByteTrack: track_thresh+0.1)."""
     match_iou: float = field(default=0.1, metadata=bounds(0, 1))
     """Stage 1 similarity floor (ByteTrack match_thresh 0.8 -> similarity >= 0.2)."""
@@ -76,13 +77,15 @@ class TrackerConfig:
     """Exponent of the height-agreement factor min(h)/max(h) in the stage 1/3 similarity."""
     class_aware: bool = True
     """Only match detections of the track's class."""
-    min_hits: int = field(default=1, metadata=bounds(1, 100))
-    """Hits needed to confirm a tentative track (1: confirmed at once; the MOT17 public
-    detections are filtered enough. Noisier detectors may want 2-3; see confirm_window_s)."""
+    min_hits: int = field(default=2, metadata=bounds(1, 100))
+    """Hits needed to confirm a tentative track (1: every new track confirmed at once)."""
     confirm_window_s: float = field(default=1.0, metadata=bounds(0, 60))
     """The hits must fall within this many seconds from the track's first detection."""
     tentative_max_gap_s: float = field(default=0.4, metadata=bounds(0, 60))
     """A tentative track unmatched for longer than this is removed."""
+    instant_confirm_score: float = field(default=0.9, metadata=bounds(0, 1))
+    """New tracks from detections at or above this score are confirmed at once; weaker
+    ones need min_hits hits (MOT17 FRCNN: most true people score ~1.0)."""
     confirm_first_update: bool = True
     """Tracks started in the very first update are confirmed at once (ByteTrack: frame 1)."""
     track_buffer_s: float = field(default=2.0, metadata=bounds(0, 3600))
@@ -195,6 +198,7 @@ class Tracker:
         self._next_id = 1
         self._t: float | None = None
         self._updates = 0
+        self._gate = False
 
     @property
     def next_id(self) -> int:
@@ -246,6 +250,9 @@ class Tracker:
             if not keep.all():
                 d_boxes, d_scores = d_boxes[keep], d_scores[keep]
                 d_cls, d_teacher = d_cls[keep], d_teacher[keep]
+        # Class gate needed only when classes differ (one check per update, not per stage).
+        self._gate = c.class_aware and len(d_cls) > 0 and len(tb) > 0 and not (
+            d_cls.min() == d_cls.max() and (tb.label == d_cls[0]).all())
         high = d_scores >= c.high_score
         hi_idx = high.nonzero()[0]
         pairs_t: list[np.ndarray] = []
@@ -311,16 +318,20 @@ class Tracker:
             if teach.any():
                 tb.t_teacher[ti[teach]] = t
                 tb.buffer[ti[teach]] = self._teacher_buffer
-            st = state[ti]
-            tent_m = st == TENTATIVE
-            confirm = (st == LOST) | (tent_m & (tb.hits[ti] >= c.min_hits)
-                                      & (t - tb.t_first[ti] <= c.confirm_window_s))
-            state[ti[confirm]] = CONFIRMED
-            # Removal deadlines: last hit + buffer; tentative: also the confirm window.
+            # Removal deadline: last hit + buffer (tentative: see below).
             tb.expire[ti] = t + tb.buffer[ti]
-            still = ti[tent_m & ~confirm]
-            tb.expire[still] = np.minimum(t + c.tentative_max_gap_s,
-                                          tb.t_first[still] + c.confirm_window_s)
+            tent_m = state[ti] == TENTATIVE
+            if tent_m.any():
+                tt = ti[tent_m]
+                ok = (tb.hits[tt] >= c.min_hits) & (t - tb.t_first[tt] <= c.confirm_window_s)
+                still = tt[~ok]
+                # Unconfirmed: removed after the gap or at the end of the confirm window.
+                tb.expire[still] = np.minimum(t + c.tentative_max_gap_s,
+                                              tb.t_first[still] + c.confirm_window_s)
+                state[ti] = CONFIRMED
+                state[still] = TENTATIVE
+            else:
+                state[ti] = CONFIRMED        # lost tracks found again, confirmed ones stay
 
         # Removal: tracks past their deadline (matched ones never).
         if len(tb):
@@ -334,8 +345,8 @@ class Tracker:
         new = hi_idx[d_scores[hi_idx] >= c.new_track_score] if len(hi_idx) else hi_idx
         if len(new):
             self._start(d_boxes[new], d_scores[new], d_cls[new], d_teacher[new], t, first)
-            out_new = (first and c.confirm_first_update) or c.min_hits <= 1
-            matched = np.concatenate([matched, np.full(len(new), out_new)])
+            out_new = self._tab.state[-len(new):] == CONFIRMED
+            matched = np.concatenate([matched, out_new])
         return self._output(matched, t)
 
     def predict_boxes(self, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -367,10 +378,8 @@ class Tracker:
         _, sim = similarity_matrix(boxes[trk], d_boxes[det], d_scores[det], fuse,
                                    height_weight)
         gate = None
-        if self.cfg.class_aware:
-            lt, ld = self._tab.label[trk], d_cls[det]
-            if lt.min() != lt.max() or ld.min() != ld.max() or lt[0] != ld[0]:
-                gate = lt[:, None] == ld[None, :]
+        if self._gate:
+            gate = self._tab.label[trk][:, None] == d_cls[det][None, :]
         return match_indices(sim, gate, floor)
 
     def _start(self, boxes: np.ndarray, scores: np.ndarray, cls: np.ndarray,
@@ -380,13 +389,15 @@ class Tracker:
         ids = np.arange(self._next_id, self._next_id + n, dtype=np.int64)
         self._next_id += n
         c = self.cfg
-        confirmed = (first and c.confirm_first_update) or c.min_hits <= 1
+        confirmed = scores >= c.instant_confirm_score
+        if (first and c.confirm_first_update) or c.min_hits <= 1:
+            confirmed[:] = True
         buffer = np.where(teacher, self._teacher_buffer, c.track_buffer_s)
-        expire = t + (buffer if confirmed else
-                      min(c.tentative_max_gap_s, c.confirm_window_s) + np.zeros(n))
+        expire = t + np.where(confirmed, buffer,
+                              min(c.tentative_max_gap_s, c.confirm_window_s))
         self._tab.append(
             ids=ids, mean=mean, cov=cov,
-            state=np.full(n, CONFIRMED if confirmed else TENTATIVE, np.int8),
+            state=np.where(confirmed, CONFIRMED, TENTATIVE).astype(np.int8),
             hits=np.ones(n, np.int32), t_first=np.full(n, t), t_last=np.full(n, t),
             t_teacher=np.where(teacher, t, -np.inf), buffer=buffer, expire=expire,
             score=scores.astype(np.float32),

@@ -20,6 +20,8 @@ def test_machine_info_schema():
     assert m["runtime"] == "fake 1.0"
     assert m["cores"] >= 1
     assert m["python"].count(".") == 2
+    if m["load_average"] is not None:
+        assert len(m["load_average"]) == 3 and min(m["load_average"]) >= 0
 
 
 def test_machine_problems_detects_missing():

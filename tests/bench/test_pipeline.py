@@ -29,7 +29,8 @@ def test_schema_and_counts_with_fakes():
     assert r["teacher_frame_fraction"] == pytest.approx(0.2)
     assert r["teacher_finished"] == 6
     assert r["teacher_busy_s"] == pytest.approx(6 * 0.004)
-    assert 0 < r["teacher_duty"] < 1
+    # duty = busy seconds / loop seconds, and loop seconds = frames / fps
+    assert r["teacher_duty"] == pytest.approx(r["teacher_busy_s"] * r["fps"] / r["frames"])
     assert len(series.teacher_busy) == 6
     assert r["student_bare_invoke_ms"]["count"] == 30  # 3 blocks of 10
     assert r["overhead_ratio"] > 0

@@ -149,6 +149,19 @@ def test_quantization_in_and_out(model_file):
         m.set_input(np.zeros((1, 2), np.uint8))
 
 
+class FailingInvoke(FakeInterpreter):
+    def invoke(self):
+        raise RuntimeError("tensorflow/lite/kernels/conv.cc:351 bad shape\nNode number 3 failed")
+
+
+def test_invoke_failure_is_model_error_naming_the_file(model_file):
+    m = rt.load_model(model_file, interpreter_factory=FailingInvoke)
+    with pytest.raises(ModelError, match=r"invoke failed: tensorflow/lite/kernels/conv.cc:351"
+                       ) as info:
+        m.run(np.zeros((1, 4, 4, 3), np.uint8))
+    assert str(model_file) in str(info.value)
+
+
 @pytest.mark.parametrize("threads", [0, -1, 1000, 1.5, True])
 def test_bad_num_threads(model_file, threads):
     with pytest.raises(ModelError, match="num_threads"):

@@ -29,7 +29,8 @@ def states(tr: Tracker) -> dict[int, str]:
 # Explicit config so the lifecycle below does not move when defaults are re-tuned.
 LIFE = TrackerConfig(min_hits=2, confirm_window_s=0.5, tentative_max_gap_s=0.15,
                      confirm_first_update=False, track_buffer_s=0.5,
-                     teacher_track_buffer_s=1.0, output_coast_s=0.0)
+                     teacher_track_buffer_s=1.0, output_coast_s=0.0,
+                     instant_confirm_score=0.95)
 
 
 @pytest.mark.parametrize("fps", [10.0, 30.0])
@@ -81,7 +82,8 @@ def test_tentative_track_removed_after_gap():
 
 # Needs 3 hits within 1 s, gaps up to 0.4 s: a detector every k-th frame at 30 fps (k <= 12).
 SPARSE = TrackerConfig(min_hits=3, confirm_window_s=1.0, tentative_max_gap_s=0.4,
-                       confirm_first_update=False, output_coast_s=0.0)
+                       confirm_first_update=False, output_coast_s=0.0,
+                       instant_confirm_score=0.95)
 
 
 @pytest.mark.parametrize("k", [2, 3, 5, 10])
@@ -112,6 +114,17 @@ def test_stock_bytetrack_like_rule_would_not_confirm_sparse():
         d = dets(BOX) if f % 3 == 0 else Detections.empty()
         seen += tr.update(d, f / 30.0)
     assert seen == []
+
+
+def test_strong_detections_confirm_at_once():
+    tr = Tracker(dataclasses.replace(LIFE, instant_confirm_score=0.8))
+    assert tr.update(dets(BOX + 300, score=0.7), 0.0) == []    # weak: tentative 1
+    assert states(tr) == {1: "tentative"}
+    out = tr.update(dets(BOX, BOX + 300, score=0.85), 0.1)
+    # the strong new detection (2) is output at once; 1 is confirmed by its second hit
+    assert sorted((v.id, v.state) for v in out) == [(1, "confirmed"), (2, "confirmed")]
+    assert tr.update(dets(BOX + 600, score=0.7), 0.2) == []
+    assert states(tr)[3] == "tentative"
 
 
 def test_ids_are_per_instance():
