@@ -6,12 +6,18 @@
 #   sudo deploy/install.sh --uninstall     # stop all instances, remove unit, venv and user
 #                                          # (configs in /etc/edge-tracker and outputs in
 #                                          #  /var/lib/edge-tracker are kept)
-# Environment: PYTHON (default python3), EXTRAS (default mqtt), PREFIX (default /opt/edge-tracker).
+#   SYSTEM_SITE_PACKAGES=1 sudo deploy/install.sh cam0
+#                                          # venv sees the OS's packages: Picamera2 on a
+#                                          # Raspberry Pi (apt python3-picamera2), PyGObject /
+#                                          # GStreamer on a Jetson (JetPack's python3-gi)
+# Environment: PYTHON (default python3), EXTRAS (default mqtt), PREFIX (default /opt/edge-tracker),
+# SYSTEM_SITE_PACKAGES (default 0).
 set -eu
 
 PREFIX="${PREFIX:-/opt/edge-tracker}"
 PYTHON="${PYTHON:-python3}"
 EXTRAS="${EXTRAS:-mqtt}"
+SYSTEM_SITE_PACKAGES="${SYSTEM_SITE_PACKAGES:-0}"
 SERVICE_USER="edge-tracker"
 UNIT_DIR="/etc/systemd/system"
 CONF_DIR="/etc/edge-tracker"
@@ -44,7 +50,11 @@ install() {
     getent group video >/dev/null 2>&1 || groupadd --system video
     usermod -a -G video "$SERVICE_USER"
 
-    "$PYTHON" -m venv "$PREFIX/venv"
+    if [ "$SYSTEM_SITE_PACKAGES" = "1" ]; then
+        "$PYTHON" -m venv --system-site-packages "$PREFIX/venv"
+    else
+        "$PYTHON" -m venv "$PREFIX/venv"
+    fi
     "$PREFIX/venv/bin/pip" install --quiet --upgrade pip
     "$PREFIX/venv/bin/pip" install --quiet "${SRC_DIR}[${EXTRAS}]"
     "$PREFIX/venv/bin/edge-tracker" --version
@@ -67,6 +77,6 @@ install() {
 
 case "${1:-}" in
     --uninstall) uninstall ;;
-    -h|--help) sed -n '2,11p' "$0" ;;
+    -h|--help) sed -n '2,14p' "$0" ;;
     *) install "${1:-}" ;;
 esac

@@ -53,6 +53,8 @@ class DistillConfig:
     report: str | None = field(default=None, metadata=PATH_META)
     num_threads: int = field(default=2, metadata=bounds(1, 8))
     representative_frames: int = field(default=100, metadata=bounds(1, 10000))
+    scale_augment: bool = True                   # zoom / crop / mosaic (augment.py)
+    frames_root: str | None = None               # record frames relative to this folder
 
     def validate(self, path: str = "") -> None:
         if not self.frames:
@@ -71,6 +73,15 @@ class DistillConfig:
         work = self.work_dir or stem + ".work"
         report = self.report or os.path.join(work, "report.json")
         return cache, work, report
+
+
+def _frames_label(text: str, root: str | None) -> str:
+    """A --frames value as recorded in the metadata: relative to ``root`` when given
+    (e.g. ``video/clip.mp4@0:0.7``), so no machine-specific absolute path is shipped."""
+    if root is None:
+        return text
+    path, sep, rng = text.partition("@")
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(root)) + sep + rng
 
 
 def run_distill(cfg: DistillConfig) -> dict:
@@ -108,7 +119,7 @@ def run_distill(cfg: DistillConfig) -> dict:
         steps = max(1, round(cfg.epochs * len(ds.train_refs) / cfg.batch))
     settings = TrainSettings(steps=steps, batch=cfg.batch, lr=cfg.lr, seed=cfg.seed,
                              feature_loss=cfg.feature_loss, feature_weight=cfg.feature_weight,
-                             num_threads=cfg.num_threads)
+                             num_threads=cfg.num_threads, scale_augment=cfg.scale_augment)
     prior = PriorSim(max_staleness=cfg.max_staleness) if cfg.prior_channel else None
     history = train(train_model, ds, settings, prior, work)
 
@@ -127,7 +138,8 @@ def run_distill(cfg: DistillConfig) -> dict:
              "teacher_sha1_16": file_hash(cfg.teacher),
              "teacher": os.path.basename(cfg.teacher), "train_steps": steps,
              "train_seconds": round(history["seconds"], 1), "seed": cfg.seed,
-             "feature_loss": cfg.feature_loss, "frames": list(cfg.frames)}
+             "feature_loss": cfg.feature_loss, "scale_augment": cfg.scale_augment,
+             "frames": [_frames_label(f, cfg.frames_root) for f in cfg.frames]}
     meta = metadata(spec, cfg.quantize, heads, extra)
     write_model(cfg.out, tflite, meta)
 

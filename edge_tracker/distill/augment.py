@@ -56,8 +56,8 @@ def plan_tiles(rng: np.random.Generator, refs: list[tuple[int, int]], pick, in_w
                in_h: int, cfg: AugmentSettings) -> list[Tile]:
     """Random tiles of one sample; ``pick(rng) -> index into refs``."""
     if rng.random() < cfg.p_mosaic:
-        mx = int(round(rng.uniform(0.3, 0.7) * in_w))
-        my = int(round(rng.uniform(0.3, 0.7) * in_h))
+        mx = round(rng.uniform(0.3, 0.7) * in_w)
+        my = round(rng.uniform(0.3, 0.7) * in_h)
         tiles = []
         for x0, y0, x1, y1 in ((0, 0, mx, my), (mx, 0, in_w, my), (0, my, mx, in_h),
                                (mx, my, in_w, in_h)):
@@ -81,7 +81,7 @@ def warp_into(canvas: np.ndarray, src: np.ndarray, t: Tile) -> None:
         return
     if t.s < 1:  # warpAffine has no area filter: area-resize first, then shift
         h, w = src.shape[:2]
-        src = cv2.resize(src, (max(1, int(round(w * t.s))), max(1, int(round(h * t.s)))),
+        src = cv2.resize(src, (max(1, round(w * t.s)), max(1, round(h * t.s))),
                          interpolation=cv2.INTER_AREA)
         m = np.array([[1.0, 0.0, t.tx - x0], [0.0, 1.0, t.ty - y0]], np.float64)
     else:  # cv2 maps pixel indices: centre u + 0.5 = s (x + 0.5) + tx

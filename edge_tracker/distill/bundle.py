@@ -7,7 +7,12 @@ Exact command (from the project root, with the ``train`` extra installed)::
 
 It runs two ``distill`` jobs with the teacher YOLOX-nano-640 (raw output) on the
 FIRST 70 % of the visionworks clip (the last 30 % is held out: the report's quality
-numbers are measured there) plus the first 70 % of the opentracker clip:
+numbers are measured there) plus the first 70 % of: the first 70 % of the opentracker
+clip, the 8-frame 1920x1080 mmtracking street clip and OTB Crossing's images; with
+scale / crop / mosaic augmentation (augment.py) so people appear at the sizes they have
+in 1080p street scenes at the student's input. MOT17-mini is NOT trained on: it is the
+evaluation set of benchmarks/distill_eval.py (recall vs SSD). Frame paths are recorded
+in the sidecar relative to ``--data``.
 
 - student: 320x192 input, width 16, stride 4, attention-transfer feature loss,
   int8 -> ``edge_tracker/models/student.tflite`` (+ .json);
@@ -33,12 +38,17 @@ from .api import DistillConfig, run_distill
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                           "models")
 TEACHER = "models/yolox_nano_640/yolox_nano_640_raw.tflite"
+# Training frames (the first 70 % of each; the last 30 % is held out for the report).
+# NEVER mot/MOT17-mini: its frames are the evaluation set of benchmarks/distill_eval.py.
 FRAMES = ("video/visionworks_pedestrians_960x540.mp4",       # train 70 % / held-out 30 %
-          "video/opentracker_oneperson_620x370.mp4@0:0.7")
+          "video/opentracker_oneperson_620x370.mp4@0:0.7",
+          "video/mmtracking_demo_street_8f.mp4",              # 1920x1080 street
+          "sot/Crossing/img")
+TEACHER_FRAMES = FRAMES[:2]   # the bundled teacher was trained on these, no scale augment
 
 STUDENT = {"in_w": 320, "in_h": 192, "width": 16, "stride": 4, "feature_loss": "attention",
            "steps": 900, "batch": 16, "lr": 3e-3, "quantize": True}
-TEACHER_NET = {"in_w": 384, "in_h": 224, "width": 32, "stride": 4,
+TEACHER_NET = {"in_w": 384, "in_h": 224, "width": 32, "stride": 4, "scale_augment": False,
                "feature_loss": "attention", "steps": 400, "batch": 8, "lr": 3e-3,
                "quantize": False}
 
@@ -48,8 +58,10 @@ def config(kind: str, data: str, work: str, **over) -> DistillConfig:
     params = {**base, **over}
     return DistillConfig(
         teacher=os.path.join(data, TEACHER),
-        frames=tuple(os.path.join(data, f) for f in FRAMES),
+        frames=tuple(os.path.join(data, f)
+                     for f in (FRAMES if kind == "student" else TEACHER_FRAMES)),
         out=os.path.join(MODELS_DIR, f"{kind}.tflite"), train_fraction=0.7, seed=0,
+        frames_root=data,
         cache_dir=os.path.join(work, "cache"), work_dir=os.path.join(work, kind),
         report=os.path.join(work, f"{kind}_report.json"), **params)
 

@@ -11,11 +11,21 @@ All policies read time from the injected clock (seconds), never frame counts, ex
   when it covers the teacher's moving-average latency. The estimate is reserved at
   start and corrected by the measured latency at the end, so over any run of length
   T the teacher spends at most ``rate * T + capacity`` (+ one latency's estimation error).
-- ``adaptive``: the same bucket, but a run starts only when a trigger fires: new or
-  unmatched student detections, tracks whose uncertainty grew (unseen for a while),
-  a scene change (mean absolute difference of a downscaled grey frame), student
-  confidence dropping, maximum staleness, or a nearly full bucket (within one run of
-  its capacity: saving more would waste budget). Triggers spend the budget where it pays instead of at a fixed rhythm.
+- ``adaptive``: the same bucket and the same long-run spend, but *when* within it is
+  chosen by what the frames show. A run is due when the bucket holds one latency plus a
+  *bank* of ``trigger_hold * (1 - z) / 2`` runs, where ``z`` in [-1, 1] is the relative
+  *need*: the student's unmatched detections (score-weighted) plus the tracks no
+  student detection supports, averaged over ``trigger_need_s`` and compared with its
+  running baseline over ``trigger_baseline_s`` (relative, so a crowded scene is not
+  "needy" all the time). At usual need the bank holds hold/2 runs and runs come at the
+  budget's natural interval (latency / rate); rising need spends the bank (runs come
+  sooner), falling need refills it (later), so spacing stays within
+  [``trigger_min_interval``, 1 + hold] natural intervals and the whole budget is spent.
+  Immediate triggers spend the bank at once (after ``trigger_min_interval``): a scene
+  change (mean absolute difference of a downscaled grey frame from the one at the last
+  run), student confidence dropping below its running baseline, the maximum staleness
+  (whenever the bucket allows), and optionally new detections above their baseline and
+  tracks whose uncertainty grew (unseen for ``trigger_uncertain_s``).
 
 Every frame the teacher does not run on is counted as a skip with a reason
 (``not_due``, ``no_budget``, ``no_trigger``, ``busy``, ``disabled``, ``backoff``).
@@ -54,12 +64,28 @@ class TeacherConfig:
     latency_estimate_s: float = field(default=0.05, metadata=bounds(1e-4, 60))
     latency_ema: float = field(default=0.2, metadata=bounds(0, 1, lo_open=True))
     max_staleness_s: float = field(default=0.5, metadata=bounds(0.001, 3600))
-    trigger_new_detections: int = field(default=1, metadata=bounds(0, 1000))   # 0 = off
+    # adaptive: unmatched student detections (score >= trigger_new_score, IoU with every
+    # track < trigger_match_iou) and tracks no student detection supports always feed the
+    # *need* signal that moves the next run earlier or later (trigger_hold). As immediate
+    # triggers (off by default: 0): fire when the score-weighted count of unmatched
+    # detections exceeds its running baseline by trigger_new_detections *
+    # trigger_new_score, or when a confirmed track went unseen for trigger_uncertain_s.
+    # Measured on the pedestrians clip (benchmarks/teacher_student.py, 20 start phases):
+    # immediate new-detection runs cost 0.03 IDF1 at 10% budget (they make the spacing
+    # irregular in a crowded scene); the need signal gained ~0.015 (within ~1.5 s.e.).
+    trigger_new_detections: int = field(default=0, metadata=bounds(0, 1000))
     trigger_new_score: float = field(default=0.4, metadata=bounds(0, 1))
     trigger_match_iou: float = field(default=0.3, metadata=bounds(0, 1, lo_open=True))
-    trigger_uncertain_s: float = field(default=0.2, metadata=bounds(0, 3600))  # 0 = off
+    trigger_uncertain_s: float = field(default=0.0, metadata=bounds(0, 3600))  # 0 = off
     trigger_scene_change: float = field(default=12.0, metadata=bounds(0, 255))  # 0 = off
     trigger_confidence_drop: float = field(default=0.25, metadata=bounds(0, 1))  # 0 = off
+    # adaptive: time constants (s) of the need signal's short average and of the running
+    # baselines the triggers compare against.
+    trigger_need_s: float = field(default=0.5, metadata=bounds(0.01, 3600))
+    trigger_baseline_s: float = field(default=5.0, metadata=bounds(0.01, 3600))
+    # adaptive: runs' worth of budget the policy may bank (hold/2 at usual need, spent when
+    # need rises, refilled when it falls); 0 = the budget policy's timing; <= burst - 1.
+    trigger_hold: float = field(default=1.0, metadata=bounds(0, 999))
     # adaptive: a trigger may start a run only once this fraction of the budget's natural
     # interval (latency / rate) has passed since the last run (no trigger storms).
     trigger_min_interval: float = field(default=0.5, metadata=bounds(0, 1))
@@ -67,6 +93,10 @@ class TeacherConfig:
     # thread; its interpreter's worker threads inherit it) so under CPU contention the
     # student wins. 0 = same priority.
     thread_nice: int = field(default=10, metadata=bounds(0, 19))
+    # The teacher thread's preprocess and decode (Python/NumPy: they hold the GIL in
+    # stretches) wait until the student loop is between frames; only its invoke (which
+    # releases the GIL) overlaps the student.
+    yield_to_student: bool = True
     hang_timeout_s: float = field(default=5.0, metadata=bounds(0.01, 3600))
     max_failures: int = field(default=5, metadata=bounds(1, 1000))
     restart_backoff_s: float = field(default=1.0, metadata=bounds(0, 3600))
@@ -77,6 +107,10 @@ class TeacherConfig:
             raise ConfigError(f"{path}.restart_backoff_max_s",
                               f"must be >= restart_backoff_s ({self.restart_backoff_s}), "
                               f"got {self.restart_backoff_max_s}")
+        if self.trigger_hold > self.burst - 1:
+            raise ConfigError(f"{path}.trigger_hold",
+                              f"must be <= burst - 1 ({self.burst - 1:g}: the bucket must hold "
+                              f"the saved runs), got {self.trigger_hold}")
 
     @property
     def rate(self) -> float:
@@ -219,6 +253,7 @@ class BudgetScheduler(Scheduler):
         self.rate = cfg.rate
         self.t_first: float | None = None
         self.tokens = 0.0
+        self.initial = 0.0                           # tokens granted at the first frame
         self._t_fill: float | None = None
 
     @property
@@ -230,7 +265,7 @@ class BudgetScheduler(Scheduler):
         if self._t_fill is None:
             self.t_first = t
             # Start with one run's worth so the first frame gets a teacher result.
-            self.tokens = self.latency_s
+            self.tokens = self.initial = self.latency_s
         else:
             self.tokens = min(self.capacity, self.tokens + self.rate * max(t - self._t_fill, 0.0))
         self._t_fill = t
@@ -254,7 +289,7 @@ class BudgetScheduler(Scheduler):
         """Compute seconds the bucket has granted since the first frame (incl. the start run)."""
         if self.t_first is None:
             return 0.0
-        return self.cfg.latency_estimate_s + self.rate * (t - self.t_first)
+        return self.initial + self.rate * (t - self.t_first)
 
     def utilization(self, t: float) -> float:
         g = self.granted(t)
@@ -270,7 +305,12 @@ class AdaptiveScheduler(BudgetScheduler):
         super().__init__(cfg, metrics)
         self._thumb_ref: np.ndarray | None = None   # grey thumbnail at the last run
         self._thumb: np.ndarray | None = None
-        self._score_ema: float | None = None
+        self._score_base: float | None = None       # running mean student score
+        self._new_base: float | None = None         # running score-weighted unmatched count
+        self._need_short: float | None = None       # need signal: short and long averages
+        self._need_base: float | None = None
+        self._z = 0.0                               # relative need of the current frame
+        self._t_prev: float | None = None
         self._seen_ids: set[int] = set()
         self.trigger_counts: Counter[str] = Counter()
 
@@ -278,9 +318,44 @@ class AdaptiveScheduler(BudgetScheduler):
         small = cv2.resize(image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
 
-    def triggers(self, ctx: FrameContext) -> list[str]:
-        """Names of the triggers that fire on this frame (also updates their state)."""
+    @staticmethod
+    def _ema(base: float | None, x: float, a: float) -> float:
+        return x if base is None else (1 - a) * base + a * x
+
+    def need(self, ctx: FrameContext, a_short: float, a_base: float) -> float:
+        """Relative need for the teacher in [-1, 1]: positive when more of the scene rests on
+        the student's misses than usual, negative when less.
+
+        Raw need per frame: confirmed/lost tracks no student detection (score >=
+        trigger_new_score) overlaps with IoU >= trigger_match_iou (carried by prediction
+        and stale teacher boxes only) plus the score-weighted count of such student
+        detections no track overlaps (new objects). Its short average (``trigger_need_s``)
+        is compared with its long one (``trigger_baseline_s``).
+        """
         cfg = self.cfg
+        det = ctx.student
+        tracks = [tr for tr in ctx.tracks if tr.state != "tentative"]
+        track_boxes = np.asarray([tr.box for tr in tracks], np.float32).reshape(-1, 4)
+        if det is not None and len(det):
+            strong = det.boxes[det.scores >= cfg.trigger_new_score]
+            s_strong = det.scores[det.scores >= cfg.trigger_new_score]
+        else:
+            strong, s_strong = np.zeros((0, 4), np.float32), np.zeros((0,), np.float32)
+        carried = int((_iou_max(track_boxes, strong) < cfg.trigger_match_iou).sum())
+        new = float(s_strong[_iou_max(strong, track_boxes) < cfg.trigger_match_iou].sum())
+        raw = carried + new
+        self._need_short = self._ema(self._need_short, raw, a_short)
+        self._need_base = self._ema(self._need_base, raw, a_base)
+        return float(np.clip((self._need_short - self._need_base) / max(self._need_base, 1.0),
+                             -1.0, 1.0))
+
+    def triggers(self, ctx: FrameContext) -> list[str]:
+        """Names of the triggers that fire on this frame (also updates their baselines)."""
+        cfg = self.cfg
+        dt = 0.0 if self._t_prev is None else max(ctx.t - self._t_prev, 0.0)
+        self._t_prev = ctx.t
+        a_base = 1.0 - float(np.exp(-dt / cfg.trigger_baseline_s))   # baseline EMA weights
+        a_short = 1.0 - float(np.exp(-dt / cfg.trigger_need_s))
         fired = []
         if self.staleness(ctx.t) >= cfg.max_staleness_s:
             fired.append("staleness")
@@ -289,25 +364,43 @@ class AdaptiveScheduler(BudgetScheduler):
             if self._thumb_ref is not None and \
                     float(np.abs(self._thumb - self._thumb_ref).mean()) >= cfg.trigger_scene_change:
                 fired.append("scene_change")
-        track_boxes = np.asarray([tr.box for tr in ctx.tracks], np.float32).reshape(-1, 4)
         det = ctx.student
-        if det is not None and len(det) and cfg.trigger_new_detections > 0:
-            strong = det.boxes[det.scores >= cfg.trigger_new_score]
-            new = int((_iou_max(strong, track_boxes) < cfg.trigger_match_iou).sum())
-            if new >= cfg.trigger_new_detections:
+        if det is not None and cfg.trigger_new_detections > 0:
+            track_boxes = np.asarray([tr.box for tr in ctx.tracks], np.float32).reshape(-1, 4)
+            strong = det.scores >= cfg.trigger_new_score
+            unmatched = _iou_max(det.boxes[strong], track_boxes) < cfg.trigger_match_iou
+            weight = float(det.scores[strong][unmatched].sum())
+            base = 0.0 if self._new_base is None else self._new_base
+            if weight - base >= cfg.trigger_new_detections * cfg.trigger_new_score - 1e-9:
                 fired.append("new_detections")
+            self._new_base = self._ema(self._new_base, weight, a_base)
         if cfg.trigger_uncertain_s > 0:
-            # A track unseen for trigger_uncertain_s has a grown Kalman covariance.
+            # A confirmed track unseen for trigger_uncertain_s has a grown Kalman covariance;
+            # each such track fires once (it was still seen at the last run).
             ids = {tr.id for tr in ctx.tracks
                    if tr.state != "tentative" and ctx.t - tr.t_last_seen >= cfg.trigger_uncertain_s}
             if ids - self._seen_ids:
                 fired.append("uncertain_tracks")
         if det is not None and cfg.trigger_confidence_drop > 0 and len(det):
             mean = float(det.scores.mean())
-            if self._score_ema is not None and mean < self._score_ema * (1 - cfg.trigger_confidence_drop):
+            if self._score_base is not None and \
+                    mean < self._score_base * (1 - cfg.trigger_confidence_drop):
                 fired.append("confidence_drop")
-            self._score_ema = mean if self._score_ema is None else 0.9 * self._score_ema + 0.1 * mean
+            self._score_base = self._ema(self._score_base, mean, a_base)
+        self._z = self.need(ctx, a_short, a_base) if cfg.trigger_hold > 0 else 0.0
         return fired
+
+    def _threshold(self, z: float) -> float:
+        """Tokens at which a run is due at relative need ``z``: one latency plus a bank of
+        ``hold * (1 - z) / 2`` runs (hold/2 at usual need, none at z = 1, hold at z = -1)."""
+        hold = min(self.cfg.trigger_hold * self.latency_s, self.capacity - self.latency_s)
+        return self.latency_s + hold * (1.0 - z) / 2.0
+
+    def _fill(self, t: float) -> None:
+        first = self._t_fill is None
+        super()._fill(t)
+        if first:   # start with the usual bank, so early triggers have something to spend
+            self.tokens = self.initial = self._threshold(0.0)
 
     def _want(self, ctx: FrameContext) -> Decision:
         fired = self.triggers(ctx)
@@ -315,14 +408,18 @@ class AdaptiveScheduler(BudgetScheduler):
             return Decision(False, "no_budget")
         for name in fired:
             self.trigger_counts[name] += 1
+        if "staleness" in fired:
+            return Decision(True, "staleness")
         natural = self.latency_s / self.rate
-        if fired and (fired[0] == "staleness"
-                      or self.staleness(ctx.t) >= self.cfg.trigger_min_interval * natural):
+        if self.staleness(ctx.t) < self.cfg.trigger_min_interval * natural:
+            return Decision(False, "no_trigger")      # no trigger storms
+        if fired:
             return Decision(True, fired[0])
-        # Without a trigger, hold tokens back only while the bucket has room for one more run:
-        # past that, waiting would waste budget the refill can no longer add.
-        if self.tokens >= self.capacity - self.latency_s - 1e-12:
-            return Decision(True, "bucket_full")
+        # Spread runs: due once the bucket holds one run plus the bank the current need
+        # calls for (spending the bank when the student leaves more than usual to the
+        # teacher, saving when less); the long-run rate stays the budget's.
+        if self.tokens >= self._threshold(self._z) - 1e-12:
+            return Decision(True, "need" if self._z > 0 else "due")
         return Decision(False, "no_trigger")
 
     def _on_started(self, ctx: FrameContext) -> None:

@@ -127,7 +127,7 @@ class _Slot:
                     self.detector = owner.factory()
                     owner._events.append(("loaded", self.generation, None))
                 c0 = time.thread_time()
-                dets = self.detector.detect(frame.image, frame.index, ORIGIN_TEACHER)
+                dets = self._detect(frame)
                 result = TeacherResult(dets, frame.index, frame.t_capture, t_start,
                                        owner.clock.now(), time.thread_time() - c0)
                 owner._events.append(("result", self.generation, result))
@@ -140,6 +140,20 @@ class _Slot:
                 self.busy = False
                 if self.abandoned:
                     return
+
+    def _detect(self, frame: Frame) -> Detections:
+        """preprocess + invoke + decode; with ``yield_to_student`` the Python-heavy parts
+        (preprocess, decode: they hold the GIL in stretches) wait until the student loop is
+        between frames, so only the invoke (which releases the GIL) overlaps the student."""
+        det, owner = self.detector, self.owner
+        staged = all(hasattr(det, n) for n in ("preprocess", "infer", "decode"))
+        if not owner.yield_to_student or not staged:
+            return det.detect(frame.image, frame.index, ORIGIN_TEACHER)
+        owner.wait_student_idle()
+        inputs, info = det.preprocess(frame.image)
+        outputs = det.infer(inputs)
+        owner.wait_student_idle()
+        return det.decode(outputs, info, frame.index, ORIGIN_TEACHER)
 
     def give(self, frame: Frame, t: float) -> None:
         with self.cond:
@@ -170,9 +184,14 @@ class TeacherWorker:
                  restart_backoff_s: float = 1.0, restart_backoff_max_s: float = 30.0,
                  metrics=None, name: str = "teacher",
                  on_finished: Callable[[float], None] | None = None,
-                 thread_nice: int = 0) -> None:
+                 thread_nice: int = 0, yield_to_student: bool = False,
+                 yield_max_wait_s: float = 0.1) -> None:
         self.factory = factory
         self.thread_nice = thread_nice
+        self.yield_to_student = yield_to_student
+        self.yield_max_wait_s = yield_max_wait_s
+        self._student_idle = threading.Event()
+        self._student_idle.set()
         self.clock = clock
         self.hang_timeout_s = hang_timeout_s
         self.max_failures = max_failures
@@ -210,7 +229,21 @@ class TeacherWorker:
         return cls(factory, clock, hang_timeout_s=cfg.hang_timeout_s,
                    max_failures=cfg.max_failures, restart_backoff_s=cfg.restart_backoff_s,
                    restart_backoff_max_s=cfg.restart_backoff_max_s, metrics=metrics,
-                   on_finished=on_finished, thread_nice=cfg.thread_nice)
+                   on_finished=on_finished, thread_nice=cfg.thread_nice,
+                   yield_to_student=cfg.yield_to_student)
+
+    def student_begin(self) -> None:
+        """The student loop starts a frame (the teacher's Python stages wait; see _detect)."""
+        self._student_idle.clear()
+
+    def student_end(self) -> None:
+        """The student loop finished a frame."""
+        self._student_idle.set()
+
+    def wait_student_idle(self) -> None:
+        """Block (teacher thread) until the student is between frames, at most
+        ``yield_max_wait_s`` (a stalled loop never starves the teacher)."""
+        self._student_idle.wait(self.yield_max_wait_s)
 
     @property
     def state(self) -> str:
@@ -316,6 +349,12 @@ class SyncTeacherWorker:
         self._pending: TeacherResult | None = None
         self.runs = 0
         self.disabled = False
+
+    def student_begin(self) -> None:
+        """No-op: the replay teacher shares no CPU with the student."""
+
+    def student_end(self) -> None:
+        """No-op (see student_begin)."""
 
     @property
     def state(self) -> str:

@@ -104,6 +104,19 @@ class Pipeline:
         st: dict[str, float] = {}
         t0 = clock.now()
         st["capture"] = max(t0 - frame.t_capture, 0.0)
+        # the teacher thread's GIL-holding stages wait while the student works (TeacherWorker)
+        begin = getattr(self.teacher, "student_begin", None)
+        end = getattr(self.teacher, "student_end", None)
+        if begin is not None:
+            begin()
+        try:
+            return self._process(frame, t0, st)
+        finally:
+            if end is not None:
+                end()
+
+    def _process(self, frame: Frame, t0: float, st: dict[str, float]) -> FrameResult:
+        clock = self.clock
         result: TeacherResult | None = self.teacher.poll() if self.teacher is not None else None
 
         prior = None

@@ -90,28 +90,93 @@ def test_budget_corrects_estimate_with_measured_latency():
     assert len(runs) * 0.04 <= 0.04 + 0.2 * 2999 / FPS + 3 * 0.04 + 0.03
 
 
-def test_adaptive_staleness_bound_held_when_budget_allows():
-    lat, max_st = 0.02, 0.5
-    # budget allows one run per 0.2 s > one per max staleness; no other trigger can fire
-    cfg = TeacherConfig(policy="adaptive", budget=0.1, latency_estimate_s=lat, burst=20,
-                        max_staleness_s=max_st, trigger_new_detections=0,
-                        trigger_uncertain_s=0, trigger_scene_change=0,
-                        trigger_confidence_drop=0)
-    s, runs = drive(cfg, 1500, latency=lat)
+def _tracks(n, t_seen=0.0, state="confirmed"):
+    return [TrackView(i + 1, (100.0 * i, 0.0, 100.0 * i + 20, 40.0), 0.9, 0, state, t_seen)
+            for i in range(n)]
+
+
+# Only the need signal and the staleness bound: every immediate trigger off.
+QUIET = dict(trigger_new_detections=0, trigger_uncertain_s=0, trigger_scene_change=0,
+             trigger_confidence_drop=0)
+
+
+@pytest.mark.parametrize("max_st,expect_bound", [(0.3, True), (100.0, False)])
+def test_adaptive_staleness_bound_held_when_budget_allows(max_st, expect_bound):
+    lat, hold = 0.02, 2.0
+    # natural interval 0.2 s. No tracks for 2 s, 10 unsupported tracks for 2 s (need above
+    # its baseline: z -> +1, the bank is spent), then none (z -> -1): the policy refills
+    # a bank of `hold` runs and would wait (1 + hold) * 0.2 = 0.6 s for it; the staleness
+    # bound (0.3 s) cuts that short, as often as the bucket covers a run.
+    cfg = TeacherConfig(policy="adaptive", budget=0.1, latency_estimate_s=lat, burst=4,
+                        trigger_hold=hold, trigger_need_s=0.05, max_staleness_s=max_st,
+                        **QUIET)
+
+    def ctx(i, t, state):
+        return FrameContext(t=t, frame_index=i, tracks=_tracks(10 if 60 <= i < 120 else 0),
+                            teacher_state=state)
+
+    s, runs = drive(cfg, 240, latency=lat, ctx_fn=ctx)
     gaps = np.diff(runs) / FPS
-    assert gaps.max() <= max_st + 1 / FPS + 1e-9
-    assert s.run_reasons["staleness"] > 0
+    if expect_bound:
+        assert gaps.max() <= max_st + 1 / FPS + 1e-9
+        assert s.run_reasons["staleness"] >= 3      # frame 0's and at least two more
+    else:
+        assert gaps.max() > 0.3 + 1 / FPS           # without the bound the gap is longer
+        assert gaps.max() <= (1 + hold) * 0.2 + 1 / FPS + 1e-9
+    assert s.run_reasons["need"] > 0
     assert s.skips["no_trigger"] > 0
+
+
+def test_adaptive_without_signals_runs_at_the_natural_interval():
+    # nothing to see: z = 0, so runs come every latency / rate = 0.5 s = 15 frames
+    cfg = TeacherConfig(policy="adaptive", budget=0.02, latency_estimate_s=0.01,
+                        max_staleness_s=100, **QUIET)
+    s, runs = drive(cfg, 300, latency=0.01)
+    assert runs[0] == 0 and s.run_reasons["staleness"] == 1      # no result yet at frame 0
+    assert set(np.diff(runs)) <= {15, 16}
+    assert len(runs) == 20
+
+
+def test_adaptive_need_spends_the_bank_early_and_keeps_spacing_bounded():
+    lat, hold = 0.01, 1.0
+    cfg = TeacherConfig(policy="adaptive", budget=0.02, latency_estimate_s=lat, burst=3,
+                        trigger_hold=hold, max_staleness_s=100, **QUIET)
+    natural = lat / 0.02                                        # 0.5 s
+    rng = np.random.default_rng(3)
+    # need alternates every 3 s between calm (0-1 unsupported tracks) and busy (6-8)
+    counts = [int(rng.integers(6, 9)) if (i // 90) % 2 else int(rng.integers(0, 2))
+              for i in range(1800)]
+
+    def ctx(i, t, state):
+        return FrameContext(t=t, frame_index=i, tracks=_tracks(counts[i]), teacher_state=state)
+
+    s, runs = drive(cfg, 1800, latency=lat, ctx_fn=ctx)
+    gaps = np.diff(runs) / FPS
+    assert s.run_reasons["need"] > 0
+    assert gaps.min() >= cfg.trigger_min_interval * natural - 1e-9
+    assert gaps.max() <= (1 + hold) * natural + 1 / FPS + 1e-9
+    assert gaps.min() < 0.9 * natural and gaps.max() > 1.1 * natural   # it does move runs
+    # runs cluster in the busy phases
+    busy = sum((r // 90) % 2 for r in runs)
+    assert busy > len(runs) - busy
+    horizon = 1799 / FPS
+    assert len(runs) * lat <= cfg.burst * lat + 0.02 * horizon + 1e-9
+    assert len(runs) * lat >= 0.9 * 0.02 * horizon
 
 
 def _person(box, score=0.9):
     return Detections(np.array([box], np.float32), [score], [0], 0)
 
 
+# Triggers fire before the run would be due: budget 0.01 with a 10 ms teacher is one run
+# per second; hold 2 starts the bucket with a bank of one run (spent by frame 0's run: the
+# bucket holds 1 run + 0.01 / s). A trigger needs staleness >= 0.5 s (min interval 0.5).
+SLOW = dict(policy="adaptive", budget=0.01, latency_estimate_s=0.01, burst=50,
+            trigger_hold=2.0, max_staleness_s=100)
+
+
 def test_adaptive_new_detection_trigger_fires():
-    cfg = TeacherConfig(policy="adaptive", budget=0.5, latency_estimate_s=0.01, burst=50,
-                        max_staleness_s=100, trigger_uncertain_s=0, trigger_scene_change=0,
-                        trigger_confidence_drop=0)
+    cfg = TeacherConfig(**{**SLOW, **QUIET, "trigger_new_detections": 1})
     track = TrackView(1, (0.0, 0.0, 10.0, 10.0), 0.9, 0, "confirmed", 0.0)
 
     def ctx(i, t, state):
@@ -126,10 +191,26 @@ def test_adaptive_new_detection_trigger_fires():
     assert s.trigger_counts["new_detections"] >= 1
 
 
+def test_new_detection_trigger_is_relative_to_its_baseline():
+    # a crowded scene: 5 unmatched detections on every frame fire once, not every frame;
+    # a jump to 10 fires again (and keeps firing until the baseline catches up)
+    cfg = TeacherConfig(**{**SLOW, **QUIET, "trigger_new_detections": 2})
+    s = make_scheduler(cfg)
+
+    def dets(n):
+        return Detections(np.array([[50.0 * j, 0, 50.0 * j + 20, 40] for j in range(n)],
+                                   np.float32), [0.8] * n, [0] * n, 0)
+
+    fired = [i for i in range(60)
+             if "new_detections" in s.triggers(FrameContext(t=i / FPS, frame_index=i,
+                                                            student=dets(5 if i < 40 else 10)))]
+    assert [i for i in fired if i < 40] == [0]
+    assert fired[1] == 40
+
+
 def test_adaptive_scene_change_trigger_fires():
-    cfg = TeacherConfig(policy="adaptive", budget=0.5, latency_estimate_s=0.01, burst=50,
-                        max_staleness_s=100, trigger_new_detections=0, trigger_uncertain_s=0,
-                        trigger_confidence_drop=0, trigger_scene_change=20)
+    cfg = TeacherConfig(**{**SLOW, **QUIET, "trigger_scene_change": 20,
+                           "trigger_min_interval": 0.2})
     dark = np.zeros((36, 64, 3), np.uint8)
     bright = np.full((36, 64, 3), 200, np.uint8)
 
@@ -142,23 +223,32 @@ def test_adaptive_scene_change_trigger_fires():
     assert s.run_reasons["scene_change"] == 1
 
 
-def test_adaptive_confidence_drop_and_uncertain_tracks():
-    cfg = TeacherConfig(policy="adaptive", budget=0.5, latency_estimate_s=0.01, burst=50,
-                        max_staleness_s=100, trigger_new_detections=0, trigger_scene_change=0,
-                        trigger_confidence_drop=0.3, trigger_uncertain_s=0.15)
+def test_adaptive_confidence_drop_trigger_fires():
+    cfg = TeacherConfig(**{**SLOW, **QUIET, "trigger_confidence_drop": 0.3,
+                           "trigger_min_interval": 0.2})
 
     def ctx(i, t, state):
         score = 0.9 if i < 10 else 0.3
-        # track 5 last seen at 0.5 s: uncertain from t = 0.667 s (frame 20) on
-        tr = TrackView(5, (0, 0, 5, 5), 0.9, 0, "lost" if t > 0.5 else "confirmed",
-                       min(t, 0.5))
         return FrameContext(t=t, frame_index=i, student=_person([50, 50, 60, 80], score),
-                            tracks=[tr], teacher_state=state)
+                            teacher_state=state)
 
     s, runs = drive(cfg, 30, latency=0.01, ctx_fn=ctx)
-    assert 10 in runs and 20 in runs
-    assert s.run_reasons["confidence_drop"] >= 1
-    assert s.run_reasons["uncertain_tracks"] == 1   # fires once for the same track
+    assert runs == [0, 10]      # then the bucket is empty until t = 1 s (frame 30)
+    assert s.run_reasons["confidence_drop"] == 1
+
+
+def test_adaptive_uncertain_track_trigger_fires_once_per_track():
+    cfg = TeacherConfig(**{**SLOW, **QUIET, "trigger_uncertain_s": 0.15})
+
+    def ctx(i, t, state):
+        # track 5 last seen at 0.5 s: uncertain from t = 0.65 s (frame 20) on
+        tr = TrackView(5, (0, 0, 5, 5), 0.9, 0, "lost" if t > 0.5 else "confirmed",
+                       min(t, 0.5))
+        return FrameContext(t=t, frame_index=i, tracks=[tr], teacher_state=state)
+
+    s, runs = drive(cfg, 45, latency=0.01, ctx_fn=ctx)
+    assert runs == [0, 20]      # affordable again from frame 30, but the track fired already
+    assert s.run_reasons["uncertain_tracks"] == 1
 
 
 @pytest.mark.parametrize("state", ["busy", "disabled", "backoff"])
@@ -175,6 +265,7 @@ def test_unready_teacher_is_a_skip_with_reason(state):
     ("policy", "fixd", "did you mean 'fixed'"),
     ("burst", 0.5, "must be >= 1"),
     ("restart_backoff_max_s", 0.1, "must be >= restart_backoff_s"),
+    ("trigger_hold", 2.5, "must be <= burst - 1"),
 ])
 def test_teacher_config_errors_name_key_and_bound(key, value, msg):
     with pytest.raises(ConfigError, match=msg) as e:

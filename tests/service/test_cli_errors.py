@@ -46,8 +46,8 @@ CASES = [
     ("unwritable-output", "sinks: {jsonl: {path: {tmp}/no/such/dir/t.jsonl}}\n", [], 4,
      "{tmp}/no/such/dir"),
     ("output-is-directory", "sinks: {mot: {path: {tmp}}}\n", [], 4, "is a directory"),
-    ("unwritable-proc", "sinks: {jsonl: {path: /proc/edge-tracker.jsonl}}\n", [], 4,
-     "/proc/edge-tracker.jsonl"),
+    ("unwritable-proc", "sinks: {jsonl: {path: /proc/edge-tracker.jsonl}}\n", [], 2,
+     "sinks.jsonl.path: output path /proc/edge-tracker.jsonl is inside /proc"),
     ("missing-video", "source: {uri: {tmp}/missing.mp4}\n", [], 3, "missing.mp4"),
     ("unreachable-url", ("source: {uri: 'rtsp://user:secret@127.0.0.1:9/cam', open_timeout_s: 2,"
                         " max_reconnects: 1}\n"), [], 3, "127.0.0.1:9"),
