@@ -130,13 +130,17 @@ def accuracy_tables(by_file: dict[str, dict]) -> list[str]:
     if ts:
         lines += [f"Teacher/student on `{Path(str(ts.get('video', '?'))).name}` "
                   f"(`benchmarks/teacher_student.py`, simulated clock charging each model its "
-                  f"measured latency; accuracy against the teacher-on-every-frame reference):", "",
+                  f"measured latency: student {_f(ts.get('student_latency_median_s', 0) * 1e3, '{:.1f}')} ms, "
+                  f"teacher {_f(ts.get('teacher_latency_median_s', 0) * 1e3, '{:.1f}')} ms; "
+                  f"accuracy against the teacher-on-every-frame reference, mean over "
+                  f"{ts.get('phases', 1)} teacher start phases, ± its standard error):", "",
                   "| run | policy | param | teacher compute | IDF1 | MOTA | HOTA |",
                   "|---|---|---:|---:|---:|---:|---:|"]
         for p in ts.get("policies", []):
             lines.append(f"| {p.get('name')} | {p.get('policy')} | {_f(p.get('param'), '{:g}')} "
                          f"| {_f(p.get('teacher_cost_fraction'), '{:.3f}')} "
-                         f"| {_f(p.get('idf1_vs_reference'), '{:.3f}')} "
+                         f"| {_f(p.get('idf1_vs_reference'), '{:.3f}')}"
+                         f"{' ± ' + _f(p.get('idf1_sem'), '{:.3f}') if p.get('idf1_sem') else ''} "
                          f"| {_f(p.get('mota_vs_reference'), '{:.3f}')} "
                          f"| {_f(p.get('hota_vs_reference'), '{:.3f}')} |")
         lines.append("")

@@ -36,7 +36,7 @@ both in D/latency_isolation.json (goal: p99 with teacher <= 1.25 x p99 without).
 Usage:
   python benchmarks/teacher_student.py --video V --student S --teacher T --out-dir D \
       [--max-frames N] [--phases P] [--latency-ms S,T] [--teacher-set KEY=VALUE ...]
-      [--latency-isolation]
+      [--latency-isolation] [--publish benchmarks/results]
 """
 
 from __future__ import annotations
@@ -369,7 +369,22 @@ def replay_all(args) -> dict:
                "fusion_config": asdict(fus), "policies": results}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     plot_curve(results, out / "curve.png")
+    publish(args, {"summary.json": "teacher_student_summary.json",
+                   "curve.png": "teacher_student_curve.png"})
     return summary
+
+
+def publish(args, names: dict[str, str]) -> None:
+    """Copy D/<file> to --publish DIR/<name> (the names benchmarks/perf_table.py reads)."""
+    if not args.publish:
+        return
+    import shutil
+
+    dest = Path(args.publish)
+    dest.mkdir(parents=True, exist_ok=True)
+    for src, name in names.items():
+        shutil.copyfile(Path(args.out_dir) / src, dest / name)
+        print(f"published {dest / name}")
 
 
 def plot_curve(results: list[dict], path: Path) -> None:
@@ -461,6 +476,7 @@ def latency_isolation(args) -> dict:
     res["goal_p99_ratio_le_1_25"] = res["p99_ratio"] <= 1.25
     (out / "latency_isolation.json").write_text(json.dumps(res, indent=2))
     print(json.dumps(res, indent=2))
+    publish(args, {"latency_isolation.json": "teacher_student_latency_isolation.json"})
     return res
 
 
@@ -482,6 +498,9 @@ def main(argv=None) -> int:
                    help="start phases each teacher policy is replayed at (accuracy = mean)")
     p.add_argument("--latency-ms", default=None,
                    help="'S,T': charge student S ms and teacher T ms instead of the measured")
+    p.add_argument("--publish", metavar="DIR", default=None,
+                   help="also copy the outputs to DIR/teacher_student_{summary.json,curve.png,"
+                        "latency_isolation.json} (benchmarks/results naming)")
     p.add_argument("--teacher-set", action="append", metavar="KEY=VALUE",
                    help="override a TeacherConfig key for every policy (repeatable)")
     args = p.parse_args(argv)

@@ -56,6 +56,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--work-dir", default=None, help="checkpoints (resumable) and report")
     p.add_argument("--report", default=None, help="report JSON path (PNG beside it)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-scale-augment", dest="scale_augment", action="store_false",
+                   help="train without zoom / crop / mosaic augmentation (flips and "
+                        "brightness jitter only)")
+    p.add_argument("--frames-root", default=None,
+                   help="record the --frames paths in the model metadata relative to this "
+                        "folder (default: as given)")
     p.set_defaults(func=main)
 
 
@@ -80,6 +86,7 @@ def main(args) -> int:
         "seed": args.seed, "train_fraction": args.train_fraction, "quantize": args.quantize,
         "max_staleness": args.max_staleness, "cache_dir": args.cache_dir,
         "work_dir": args.work_dir, "report": args.report, "num_threads": args.threads,
+        "scale_augment": args.scale_augment, "frames_root": args.frames_root,
     }, "distill")
     run_distill(cfg)
     return 0

@@ -36,11 +36,12 @@ class Tile:
 
 @dataclass(frozen=True)
 class AugmentSettings:
-    """p_mosaic: probability of a 4-tile mosaic (tile scales in ``mosaic_zoom``);
-    otherwise one frame scaled log-uniformly in ``zoom`` and placed at a random
-    offset (a crop when zoomed in, grey borders when zoomed out)."""
+    """p_plain: probability of the unchanged frame; p_mosaic: of a 4-tile mosaic (tile
+    scales in ``mosaic_zoom``); otherwise one frame scaled log-uniformly in ``zoom`` and
+    placed at a random offset (a crop when zoomed in, grey borders when zoomed out)."""
 
-    p_mosaic: float = 0.35
+    p_plain: float = 0.2    # the frame as cached (keeps the home scene's own scale)
+    p_mosaic: float = 0.3
     zoom: tuple[float, float] = (0.45, 1.35)
     mosaic_zoom: tuple[float, float] = (0.35, 0.75)
 
@@ -55,7 +56,11 @@ def _offset(rng: np.random.Generator, lo_edge: float, hi_edge: float, scaled: fl
 def plan_tiles(rng: np.random.Generator, refs: list[tuple[int, int]], pick, in_w: int,
                in_h: int, cfg: AugmentSettings) -> list[Tile]:
     """Random tiles of one sample; ``pick(rng) -> index into refs``."""
-    if rng.random() < cfg.p_mosaic:
+    u = rng.random()
+    if u < cfg.p_plain:
+        c, p = refs[pick(rng)]
+        return [Tile(c, p, 1.0, 0.0, 0.0, (0, 0, in_w, in_h))]
+    if u < cfg.p_plain + cfg.p_mosaic:
         mx = round(rng.uniform(0.3, 0.7) * in_w)
         my = round(rng.uniform(0.3, 0.7) * in_h)
         tiles = []

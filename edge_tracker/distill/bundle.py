@@ -5,25 +5,31 @@ Exact command (from the project root, with the ``train`` extra installed)::
     nice -n 10 python -m edge_tracker.distill.bundle --data ../shared/data \\
         --work /tmp/edge_tracker_bundle
 
-It runs two ``distill`` jobs with the teacher YOLOX-nano-640 (raw output) on the
-FIRST 70 % of the visionworks clip (the last 30 % is held out: the report's quality
-numbers are measured there) plus the first 70 % of: the first 70 % of the opentracker
-clip, the 8-frame 1920x1080 mmtracking street clip and OTB Crossing's images; with
-scale / crop / mosaic augmentation (augment.py) so people appear at the sizes they have
-in 1080p street scenes at the student's input. MOT17-mini is NOT trained on: it is the
-evaluation set of benchmarks/distill_eval.py (recall vs SSD). Frame paths are recorded
-in the sidecar relative to ``--data``.
+It runs two ``distill`` jobs with the teacher YOLOX-nano-640 (raw output). Of every
+frame source only the FIRST 70 % is trained on (the last 30 % is held out: the report's
+quality numbers are measured there; (a) of benchmarks/distill_eval.py uses the last
+30 % of the visionworks clip):
 
-- student: 320x192 input, width 16, stride 4, attention-transfer feature loss,
-  int8 -> ``edge_tracker/models/student.tflite`` (+ .json);
+- student: 320x192 input, width 16, stride 4, attention-transfer feature loss, 1800
+  steps, int8 -> ``edge_tracker/models/student.tflite`` (+ .json). Frames: visionworks,
+  the first 70 % of the opentracker clip, the 8-frame 1920x1080 mmtracking street clip
+  and OTB Crossing's images (``FRAMES``), with scale / crop / mosaic augmentation
+  (augment.py) so people also appear at the sizes they have in 1080p street scenes at
+  the student's input, plus flips and brightness / contrast jitter;
 - teacher: 384x224 input, width 32, stride 4, float32 -> ``teacher.tflite`` (+ .json),
-  about 5x the student's multiply-accumulates.
+  about 5x the student's multiply-accumulates; visionworks + opentracker only, flips
+  and brightness jitter only (``TEACHER_FRAMES``, ``scale_augment`` off).
+
+MOT17-mini is NEVER trained on: its frames are the evaluation set of
+benchmarks/distill_eval.py (person recall vs SSD). Frame paths are recorded in the
+sidecars relative to ``--data`` (e.g. ``video/visionworks_pedestrians_960x540.mp4``).
 
 ``--only student|teacher`` rebuilds one. ``--ablations`` instead trains three short
 student variants (same data, seed and step count) into ``--work`` and writes
 ``WORK/ablations.json``: attention-transfer feature loss vs none, and a prior-channel
-student evaluated with teacher priors 0, 4 and 8 frames stale (and without a prior). Nothing from ../shared/data is copied into
-the package; caches, checkpoints and reports go to ``--work``.
+student evaluated with teacher priors 0, 4 and 8 frames stale (and without a prior).
+Nothing from ../shared/data is copied into the package; caches, checkpoints and reports
+go to ``--work``.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ FRAMES = ("video/visionworks_pedestrians_960x540.mp4",       # train 70 % / held
 TEACHER_FRAMES = FRAMES[:2]   # the bundled teacher was trained on these, no scale augment
 
 STUDENT = {"in_w": 320, "in_h": 192, "width": 16, "stride": 4, "feature_loss": "attention",
-           "steps": 900, "batch": 16, "lr": 3e-3, "quantize": True}
+           "steps": 1800, "batch": 16, "lr": 3e-3, "quantize": True}
 TEACHER_NET = {"in_w": 384, "in_h": 224, "width": 32, "stride": 4, "scale_augment": False,
                "feature_loss": "attention", "steps": 400, "batch": 8, "lr": 3e-3,
                "quantize": False}

@@ -12,20 +12,21 @@ All policies read time from the injected clock (seconds), never frame counts, ex
   start and corrected by the measured latency at the end, so over any run of length
   T the teacher spends at most ``rate * T + capacity`` (+ one latency's estimation error).
 - ``adaptive``: the same bucket and the same long-run spend, but *when* within it is
-  chosen by what the frames show. A run is due when the bucket holds one latency plus a
-  *bank* of ``trigger_hold * (1 - z) / 2`` runs, where ``z`` in [-1, 1] is the relative
-  *need*: the student's unmatched detections (score-weighted) plus the tracks no
-  student detection supports, averaged over ``trigger_need_s`` and compared with its
-  running baseline over ``trigger_baseline_s`` (relative, so a crowded scene is not
-  "needy" all the time). At usual need the bank holds hold/2 runs and runs come at the
-  budget's natural interval (latency / rate); rising need spends the bank (runs come
-  sooner), falling need refills it (later), so spacing stays within
-  [``trigger_min_interval``, 1 + hold] natural intervals and the whole budget is spent.
-  Immediate triggers spend the bank at once (after ``trigger_min_interval``): a scene
-  change (mean absolute difference of a downscaled grey frame from the one at the last
-  run), student confidence dropping below its running baseline, the maximum staleness
-  (whenever the bucket allows), and optionally new detections above their baseline and
-  tracks whose uncertainty grew (unseen for ``trigger_uncertain_s``).
+  chosen by what the frames show. A run is due ``1 - hold * z`` natural intervals
+  (latency / rate) after the last one, where ``z`` in [-1, 1] is the relative *need*:
+  the student's unmatched detections (score-weighted) plus the tracks no student
+  detection supports, averaged over ``trigger_need_s`` and compared with its running
+  baseline over ``trigger_baseline_s`` (relative, so a crowded scene is not "needy" all
+  the time). At usual need runs keep the budget's rhythm; rising need brings them
+  sooner, falling need later, and the bucket still bounds the spend (a run needs one
+  latency of tokens; at most ``trigger_hold`` runs are banked, starting with half).
+  Spacing stays within [``trigger_min_interval``, 1 + hold] natural intervals unless
+  the budget runs dry. Immediate triggers spend banked budget at once (after
+  ``trigger_min_interval``): a scene change (mean absolute difference of a downscaled
+  grey frame from the one at the last run), student confidence dropping below its
+  running baseline, the maximum staleness (whenever the bucket allows), and optionally
+  new detections above their baseline and tracks whose uncertainty grew (unseen for
+  ``trigger_uncertain_s``).
 
 Every frame the teacher does not run on is counted as a skip with a reason
 (``not_due``, ``no_budget``, ``no_trigger``, ``busy``, ``disabled``, ``backoff``).
@@ -83,9 +84,10 @@ class TeacherConfig:
     # baselines the triggers compare against.
     trigger_need_s: float = field(default=0.5, metadata=bounds(0.01, 3600))
     trigger_baseline_s: float = field(default=5.0, metadata=bounds(0.01, 3600))
-    # adaptive: runs' worth of budget the policy may bank (hold/2 at usual need, spent when
-    # need rises, refilled when it falls); 0 = the budget policy's timing; <= burst - 1.
-    trigger_hold: float = field(default=1.0, metadata=bounds(0, 999))
+    # adaptive: how far need moves a run (1 -+ hold natural intervals) and how many runs'
+    # worth of budget the policy may bank (starts with hold/2); 0 = the budget policy's
+    # timing; <= burst - 1.
+    trigger_hold: float = field(default=0.5, metadata=bounds(0, 999))
     # adaptive: a trigger may start a run only once this fraction of the budget's natural
     # interval (latency / rate) has passed since the last run (no trigger storms).
     trigger_min_interval: float = field(default=0.5, metadata=bounds(0, 1))
@@ -390,17 +392,15 @@ class AdaptiveScheduler(BudgetScheduler):
         self._z = self.need(ctx, a_short, a_base) if cfg.trigger_hold > 0 else 0.0
         return fired
 
-    def _threshold(self, z: float) -> float:
-        """Tokens at which a run is due at relative need ``z``: one latency plus a bank of
-        ``hold * (1 - z) / 2`` runs (hold/2 at usual need, none at z = 1, hold at z = -1)."""
-        hold = min(self.cfg.trigger_hold * self.latency_s, self.capacity - self.latency_s)
-        return self.latency_s + hold * (1.0 - z) / 2.0
+    def _bank(self) -> float:
+        """Compute seconds the policy may save beyond one run (``trigger_hold`` runs)."""
+        return min(self.cfg.trigger_hold * self.latency_s, self.capacity - self.latency_s)
 
     def _fill(self, t: float) -> None:
         first = self._t_fill is None
         super()._fill(t)
-        if first:   # start with the usual bank, so early triggers have something to spend
-            self.tokens = self.initial = self._threshold(0.0)
+        if first:   # start with half the bank, so early triggers have something to spend
+            self.tokens = self.initial = self.latency_s + self._bank() / 2
 
     def _want(self, ctx: FrameContext) -> Decision:
         fired = self.triggers(ctx)
@@ -411,15 +411,19 @@ class AdaptiveScheduler(BudgetScheduler):
         if "staleness" in fired:
             return Decision(True, "staleness")
         natural = self.latency_s / self.rate
-        if self.staleness(ctx.t) < self.cfg.trigger_min_interval * natural:
+        phase = self.staleness(ctx.t) / natural
+        if phase < self.cfg.trigger_min_interval:
             return Decision(False, "no_trigger")      # no trigger storms
         if fired:
             return Decision(True, fired[0])
-        # Spread runs: due once the bucket holds one run plus the bank the current need
-        # calls for (spending the bank when the student leaves more than usual to the
-        # teacher, saving when less); the long-run rate stays the budget's.
-        if self.tokens >= self._threshold(self._z) - 1e-12:
+        # Spread runs: due 1 - hold * z natural intervals after the last one (sooner when the
+        # student leaves more than usual to the teacher, later when less; at usual need the
+        # budget's rhythm) ...
+        if phase >= 1.0 - self.cfg.trigger_hold * self._z:
             return Decision(True, "need" if self._z > 0 else "due")
+        # ... and never bank more than trigger_hold runs: past that, waiting wastes budget.
+        if self.tokens >= self.latency_s + self._bank() - 1e-12:
+            return Decision(True, "due")
         return Decision(False, "no_trigger")
 
     def _on_started(self, ctx: FrameContext) -> None:

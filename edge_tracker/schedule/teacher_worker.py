@@ -17,12 +17,23 @@ other processes (a 6 ms model shows p50 60-80 ms):
     nice +10, budget charged CPU time:  p50  84.9 vs 76.9 ms, p99 927 vs 693 ms (x1.34)
 Hence the worker lowers its thread's priority (``thread_nice``) and charges the budget
 the run's thread CPU time, not its wall time (waiting for a core is not compute).
+At a moderate load (average ~4: a nice-5 training job on the 2 cores), two runs each:
+    nice +10, teacher Python stages free-running:     p99 x1.36, x1.23
+    nice +10, ``yield_to_student`` (default):         p99 x1.11, x1.18
+The remaining interference is the GIL: the teacher's preprocess and decode are Python
+and NumPy that hold it in stretches, and a nice-10 thread preempted while holding it
+stalls the student (priority inversion). With ``yield_to_student`` those stages wait
+until the student loop is between frames (:meth:`TeacherWorker.student_begin` /
+``student_end``, called by the Pipeline); only the invoke, which releases the GIL,
+overlaps the student.
 
 Contract (the student never waits):
 - ``submit(frame)`` returns at once: False (frame dropped) when busy, backing off or
   disabled; True when the worker took it.
 - The worker thread runs at a lower CPU priority (``thread_nice``, default 10 from
-  TeacherConfig) so that under contention the scheduler prefers the student.
+  TeacherConfig) so that under contention the scheduler prefers the student, and (with
+  ``yield_to_student``) runs its GIL-holding stages only between student frames, waiting
+  at most ``yield_max_wait_s`` so a stalled loop never starves it.
 - ``poll()`` returns a finished :class:`TeacherResult` or None.
 - A teacher that raises: counted (``kind=error``), its interpreter re-created after
   an exponential back-off; after ``max_failures`` consecutive failures it is disabled.

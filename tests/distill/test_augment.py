@@ -61,6 +61,15 @@ def test_warped_image_and_boxes_stay_aligned(s, tx, ty):
         assert canvas[0, 0, 0] == pytest.approx(FILL) and canvas[-1, -1, 0] == pytest.approx(FILL)
 
 
+@pytest.mark.parametrize("p_plain,n_tiles", [(1.0, 1), (0.0, 4)])
+def test_plain_and_mosaic_choices(p_plain, n_tiles):
+    cfg = AugmentSettings(p_plain=p_plain, p_mosaic=1.0 - p_plain)
+    tiles = plan_tiles(np.random.default_rng(0), [(0, 0)], lambda r: 0, 320, 192, cfg)
+    assert len(tiles) == n_tiles
+    if n_tiles == 1:
+        assert tiles[0] == Tile(0, 0, 1.0, 0.0, 0.0, (0, 0, 320, 192))
+
+
 def test_warp_grid_nearest_hand_computed():
     feat = np.arange(4 * 6, dtype=np.float32).reshape(4, 6, 1)   # grid of 8-px cells
     out = np.zeros_like(feat)
@@ -73,7 +82,7 @@ def test_warp_grid_nearest_hand_computed():
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_mosaic_tiles_cover_the_input(seed):
     rng = np.random.default_rng(seed)
-    cfg = AugmentSettings(p_mosaic=1.0)
+    cfg = AugmentSettings(p_plain=0.0, p_mosaic=1.0)
     tiles = plan_tiles(rng, [(0, 0), (0, 1)], lambda r: int(r.integers(0, 2)), 320, 192, cfg)
     assert len(tiles) == 4
     canvas = np.zeros((192, 320, 3), np.float32)
@@ -97,7 +106,8 @@ def _toy_dataset(n=6, with_feats=True):
                    np.ones(4, np.float32), refs, [])
 
 
-@pytest.mark.parametrize("augment", [None, AugmentSettings(), AugmentSettings(p_mosaic=1.0)])
+@pytest.mark.parametrize("augment", [None, AugmentSettings(),
+                                     AugmentSettings(p_plain=0.0, p_mosaic=1.0)])
 def test_sample_batch_shapes_and_determinism(augment):
     ds = _toy_dataset()
     a = sample_batch(ds, 3, 0, 5, None, "attention", augment)

@@ -35,3 +35,10 @@ def test_teacher_has_at_least_4x_student_compute():
 def test_unknown_kind_is_an_error():
     with pytest.raises(ModelError, match="student"):
         default_model("coach")
+
+
+@pytest.mark.parametrize("kind", ["student", "teacher"])
+def test_bundled_frames_are_relative_and_not_the_mot_evaluation_set(kind):
+    frames = read_metadata(default_model(kind))["frames"]
+    assert frames and all(not os.path.isabs(f) for f in frames)
+    assert not any("MOT17" in f for f in frames)   # MOT17-mini is distill_eval's test set

@@ -221,3 +221,74 @@ def test_worker_thread_runs_at_lower_priority():
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base
     finally:
         w.close()
+
+
+class StagedTeacher:
+    """preprocess / infer / decode like a Detector; logs the stages it runs."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def preprocess(self, image, prior=None):
+        self.log.append("preprocess")
+        return [image], None
+
+    def infer(self, inputs):
+        self.log.append("infer")
+        return [np.zeros((1,), np.float32)]
+
+    def decode(self, outputs, info, frame_index=-1, origin="student"):
+        self.log.append("decode")
+        return Detections(np.zeros((0, 4), np.float32), [], [], frame_index, origin)
+
+    def detect(self, image, frame_index=-1, origin="student", prior=None):
+        self.log.append("detect")
+        return self.decode(self.infer(self.preprocess(image)[0]), None, frame_index, origin)
+
+
+@pytest.mark.parametrize("yield_to_student", [True, False])
+def test_teacher_python_stages_wait_while_the_student_works(yield_to_student):
+    log = []
+    w = TeacherWorker(lambda: StagedTeacher(log), MonotonicClock(),
+                      yield_to_student=yield_to_student, yield_max_wait_s=30)
+    try:
+        w.student_begin()                       # the student is inside a frame
+        assert w.submit(frame(1))
+        time.sleep(0.2)
+        if yield_to_student:
+            assert log == []                    # preprocess waits for the student
+            w.student_end()
+            r = wait_result(w)
+            assert r is not None and log == ["preprocess", "infer", "decode"]
+        else:
+            r = wait_result(w)                  # runs regardless, through detect()
+            assert r is not None and log[0] == "detect"
+    finally:
+        w.student_end()
+        w.close()
+
+
+def test_yield_wait_is_bounded_when_the_student_loop_stalls():
+    log = []
+    w = TeacherWorker(lambda: StagedTeacher(log), MonotonicClock(), yield_to_student=True,
+                      yield_max_wait_s=0.05)
+    try:
+        w.student_begin()                       # and never ends
+        assert w.submit(frame(2))
+        r = wait_result(w, timeout=5.0)
+        assert r is not None and r.frame_index == 2
+        assert log == ["preprocess", "infer", "decode"]
+    finally:
+        w.close()
+
+
+def test_yield_to_student_on_by_default_from_config():
+    from edge_tracker.schedule.policies import TeacherConfig
+
+    cfg = TeacherConfig()
+    assert cfg.yield_to_student                  # on by default in the daemon's config
+    w = TeacherWorker.from_config(cfg, MonotonicClock(), factory=lambda: StagedTeacher([]))
+    try:
+        assert w.yield_to_student
+    finally:
+        w.close()

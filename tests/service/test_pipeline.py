@@ -170,3 +170,37 @@ def test_teacher_without_scheduler_rejected():
     clock = SimulatedClock()
     with pytest.raises(ValueError, match="needs a scheduler"):
         Pipeline(FakeStudent(clock), FakeTracker(), teacher=object(), clock=clock)
+
+
+def test_pipeline_tells_the_teacher_when_the_student_works():
+    clock = SimulatedClock()
+    events = []
+
+    class LoggingStudent(FakeStudent):
+        def infer(self, inputs):
+            events.append("infer")
+            return super().infer(inputs)
+
+    class LoggingTeacher(SyncTeacherWorker):
+        def student_begin(self):
+            events.append("begin")
+
+        def student_end(self):
+            events.append("end")
+
+    sched = make_scheduler(TeacherConfig(policy="fixed", interval=1))
+    teacher = LoggingTeacher(lambda f: Detections.empty(f.index, "teacher"), lambda f: 0.01,
+                             clock, on_finished=sched.finished)
+    pipe = Pipeline(LoggingStudent(clock), FakeTracker(), teacher, sched, clock=clock)
+    run(pipe, clock, 2)
+    assert events == ["begin", "infer", "end"] * 2
+
+    class Boom(FakeStudent):
+        def infer(self, inputs):
+            raise RuntimeError("student failed")
+
+    events.clear()
+    pipe = Pipeline(Boom(clock), FakeTracker(), teacher, sched, clock=clock)
+    with pytest.raises(RuntimeError):
+        pipe.process(Frame(IMG, 0, clock.now()))
+    assert events == ["begin", "end"]          # the teacher is never left waiting
