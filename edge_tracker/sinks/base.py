@@ -64,6 +64,33 @@ class Sink(ABC):
             self._on_error(self.name, kind)
 
 
+class FileSink(Sink):
+    """A sink writing whole lines to ``self.file`` (a :class:`LineFile`) at ``self.cfg.path``;
+    subclasses set both in ``__init__`` and implement ``write``."""
+
+    file: LineFile
+    cfg: Any
+
+    def _write_text(self, text: str, frame_index: int) -> None:
+        try:
+            self.file.write_lines(text)
+        except OSError as exc:
+            self._error("write", f"{self.cfg.path}: frame {frame_index} not written: "
+                                 f"{exc.strerror or exc}")
+
+    def flush(self) -> None:
+        try:
+            self.file.sync()
+        except OSError as exc:
+            self._error("flush", f"{self.cfg.path}: fsync failed: {exc.strerror or exc}")
+
+    def close(self) -> None:
+        try:
+            self.file.close()
+        except OSError as exc:
+            self._error("close", f"{self.cfg.path}: close failed: {exc.strerror or exc}")
+
+
 def frame_record(result: Any, camera_id: str, label_name: Callable[[int], str]) -> dict:
     """The JSON object of one frame: ``{frame, t, camera, tracks: [{id, box, score, label}]}``.
 

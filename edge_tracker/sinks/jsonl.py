@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..configbase import PATH_META, bounds
-from .base import LineFile, Sink, frame_record
+from .base import FileSink, LineFile, frame_record
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class JsonlConfig:
     empty_frames: bool = True  # also write frames without tracks (one line per frame)
 
 
-class JsonlSink(Sink):
+class JsonlSink(FileSink):
     name = "jsonl"
 
     def __init__(self, cfg: JsonlConfig, camera_id: str = "cam0",
@@ -42,21 +42,5 @@ class JsonlSink(Sink):
         if not result.tracks and not self.cfg.empty_frames:
             return
         rec = frame_record(result, self.camera_id, self.label_name)
-        line = json.dumps(rec, separators=(",", ":")) + "\n"
-        try:
-            self.file.write_lines(line)
-        except OSError as exc:
-            self._error("write", f"{self.cfg.path}: frame {rec['frame']} not written: "
-                                 f"{exc.strerror or exc}")
+        self._write_text(json.dumps(rec, separators=(",", ":")) + "\n", rec["frame"])
 
-    def flush(self) -> None:
-        try:
-            self.file.sync()
-        except OSError as exc:
-            self._error("flush", f"{self.cfg.path}: fsync failed: {exc.strerror or exc}")
-
-    def close(self) -> None:
-        try:
-            self.file.close()
-        except OSError as exc:
-            self._error("close", f"{self.cfg.path}: close failed: {exc.strerror or exc}")

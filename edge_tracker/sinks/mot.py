@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..configbase import PATH_META, bounds
-from .base import LineFile, Sink
+from .base import FileSink, LineFile
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def mot_lines(frame_index: int, tracks: Sequence[Any]) -> str:
     return "".join(out)
 
 
-class MotSink(Sink):
+class MotSink(FileSink):
     name = "mot"
 
     def __init__(self, cfg: MotConfig, camera_id: str = "cam0",
@@ -43,21 +43,5 @@ class MotSink(Sink):
         self.file = LineFile(cfg.path, "sinks.mot.path", 0, 0, cfg.fsync, cfg.fsync_interval_s)
 
     def write(self, result: Any) -> None:
-        text = mot_lines(int(result.frame_index), result.tracks)
-        try:
-            self.file.write_lines(text)
-        except OSError as exc:
-            self._error("write", f"{self.cfg.path}: frame {result.frame_index} not written: "
-                                 f"{exc.strerror or exc}")
+        self._write_text(mot_lines(int(result.frame_index), result.tracks), result.frame_index)
 
-    def flush(self) -> None:
-        try:
-            self.file.sync()
-        except OSError as exc:
-            self._error("flush", f"{self.cfg.path}: fsync failed: {exc.strerror or exc}")
-
-    def close(self) -> None:
-        try:
-            self.file.close()
-        except OSError as exc:
-            self._error("close", f"{self.cfg.path}: close failed: {exc.strerror or exc}")
