@@ -203,8 +203,11 @@ def distill_sot(teacher: str, frames: list[str], out: str, epochs: float = 0.0, 
     t_start = time.time()
     tf.keras.utils.set_random_seed(seed)
     threads = int(kw.get("threads", 2))
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError as exc:  # TF already initialised in this process (tests, notebooks)
+        log.info("keeping TensorFlow's thread settings: %s", exc)
     epochs = float(epochs) if epochs and epochs > 0 else 6.0
     out_ch = int(kw.get("out_channels", 16))
     tfeat = kw.get("teacher_feature", DEFAULT_TEACHER_FEATURE)
