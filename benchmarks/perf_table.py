@@ -192,6 +192,26 @@ def accuracy_tables(by_file: dict[str, dict]) -> list[str]:
                          f"| {_f(mm.get('recall'), '{:.3f}')} | {_f(mm.get('precision'), '{:.3f}')} "
                          f"| {_f((_p(inv.get(key), 'median_s') or 0) * 1e3 or None, '{:.2f} ms')} |")
         lines.append("")
+    soak = by_file.get("soak.json")
+    if soak:
+        lines += ["| soak (`benchmarks/soak.py`: real time, teacher on budget) | minutes | RSS growth "
+                  "| goal | output lines lost |", "|---|---:|---:|---:|---:|",
+                  f"| `edge-tracker run`, looping clip | {_f(soak.get('soak_minutes'))} "
+                  f"| {_f(soak.get('soak_rss_growth_mb'), '{:.2f} MB')} "
+                  f"| {_f(soak.get('goal_growth_mb'), '{:.0f} MB')} "
+                  f"| {soak.get('output_lines_lost', '–')} |", ""]
+    ab = by_file.get("distill_ablations.json")
+    if ab:
+        rows = [("attention-transfer feature loss", _p(_p(_p(ab.get("feature_attention"), "quality"), "model"), "all")),
+                ("no feature loss", _p(_p(_p(ab.get("feature_none"), "quality"), "model"), "all"))]
+        for key, q in ((_p(ab.get("prior_channel"), "quality") or {}).items()):
+            rows.append((f"prior-channel student: {key}", _p(q, "all")))
+        lines += [f"Distillation ablations (`distill_ablations.json`: {ab.get('note', '')}):", "",
+                  "| variant | F1 vs teacher | precision | recall |", "|---|---:|---:|---:|"]
+        for name, q in rows:
+            lines.append(f"| {name} | {_f(_p(q, 'f1'), '{:.3f}')} "
+                         f"| {_f(_p(q, 'precision'), '{:.3f}')} | {_f(_p(q, 'recall'), '{:.3f}')} |")
+        lines.append("")
     return lines
 
 
