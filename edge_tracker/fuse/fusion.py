@@ -5,7 +5,9 @@ Per frame at time t (``fuse`` before the tracker update, ``after_track`` after i
 1. A new teacher result for frame t0 replaces the *teacher set*: its boxes are
    propagated to t through the tracks' motion (propagate.py) and remembered with the
    track each one rides on. Between results the set follows its tracks
-   (``Tracker.predict_boxes(t)``); entries older than ``teacher_keep_s`` expire.
+   (``Tracker.predict_boxes(t)``; ``follow="translate"``: each teacher box keeps its
+   own size and is shifted by its track's centre motion since the previous frame);
+   entries older than ``teacher_keep_s`` expire.
 2. Student detections agreeing with a teacher box (IoU >= ``agree_iou``, one-to-one)
    are boosted (score max(s + boost, teacher score)) and their box blended toward
    the teacher's (``student_box_weight``); they are marked ``from_teacher``.
@@ -54,6 +56,13 @@ class FusionConfig:
     # the pedestrians clip, blending in the SSD box at 0.3 cost 0.07 MOTA vs the reference.
     student_box_weight: float = field(default=0.0, metadata=bounds(0, 1))
     teacher_keep_s: float = field(default=1.0, metadata=bounds(0, 3600))
+    # how the teacher set follows its tracks between teacher results: "translate" shifts
+    # each teacher box by its track's centre motion (Kalman prediction at t minus the
+    # track's box after the previous frame's update) and keeps the teacher's box size;
+    # "track" replaces it by the track's predicted box (whose size is the Kalman-filtered
+    # mix of teacher and SSD boxes). Measured on the pedestrians clip (10 phases):
+    # translate raised IDF1 vs the reference by +0.02 (25% compute) and +0.04-0.08 (10%).
+    follow: Literal["translate", "track"] = "translate"
     contradict_iou: float = field(default=0.2, metadata=bounds(0, 1))
     suppress_after: int = field(default=2, metadata=bounds(1, 1000))
     contradiction_ttl_s: float = field(default=5.0, metadata=bounds(0, 3600))
@@ -163,6 +172,9 @@ class Fusion:
     def _follow_tracks(self, t: float, tracker: _TrackerLike) -> None:
         ids, boxes = tracker.predict_boxes(t)
         pos = {int(i): k for k, i in enumerate(ids)}
+        # the tracks' boxes after the previous frame's update (after_track records them)
+        last = self.history.latest() if self.cfg.follow == "translate" else None
+        lpos = {int(i): k for k, i in enumerate(last[0])} if last is not None else {}
         keep = np.ones(self.t_ids.shape[0], bool)
         for j, tid in enumerate(self.t_ids):
             if tid < 0:
@@ -170,8 +182,14 @@ class Fusion:
             k = pos.get(int(tid))
             if k is None:
                 keep[j] = False          # the track died: the tracker gave up on it
-            else:
+                continue
+            kk = lpos.get(int(tid))
+            if kk is None:               # "track", or no previous box: take the track's box
                 self.t_boxes[j] = boxes[k]
+            else:                        # shift by the track's centre motion, keep the size
+                d = boxes[k] - last[1][kk]
+                c = np.float32(0.5) * (d[:2] + d[2:])
+                self.t_boxes[j] = self.t_boxes[j] + np.concatenate([c, c])
         if not keep.all():
             self._set_teacher(self.t_boxes[keep], self.t_scores[keep], self.t_classes[keep],
                               self.t_ids[keep], self.t0)

@@ -52,6 +52,12 @@ class TrackHistory:
         best = min(self._entries, key=lambda e: abs(e[0] - t0))
         return best[1], best[2]
 
+    def latest(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The newest entry (ids (K,), boxes (K,4)), None when empty."""
+        if not self._entries:
+            return None
+        return self._entries[-1][1], self._entries[-1][2]
+
     def clear(self) -> None:
         self._entries.clear()
 

@@ -82,6 +82,28 @@ def test_teacher_boxes_follow_their_tracks_and_expire():
     assert len(out) == 0
 
 
+@pytest.mark.parametrize("follow, want", [
+    # track centre (20,35) -> (30,35): the teacher box A keeps its 20x50 size, moves +10 px
+    ("translate", [[20, 10, 40, 60]]),
+    # the track's own (wider, taller) predicted box replaces the teacher's
+    ("track", [[13, 8, 47, 62]]),
+])
+def test_teacher_box_follows_its_track_by_translation_or_takes_its_box(follow, want):
+    f, trk = Fusion(replace(CFG, follow=follow)), FakeTracker()
+    f.fuse(dets([], []), 0.0, trk, teacher([A], [0.9], 0, 0.0))
+    trk.set([4], [[5, 10, 35, 60]])                     # track 4 (30x50) rides on A
+    f.after_track(0.0, trk)
+    assert f.t_ids.tolist() == [4]
+    trk.set([4], [[13, 8, 47, 62]])                     # predicted: centre +10 px, 34x54
+    out = f.fuse(dets([], [], 1), 0.1, trk)
+    np.testing.assert_allclose(out.boxes, want)
+    assert out.from_teacher.tolist() == [True]
+    trk.set([4, 5], [[13, 8, 47, 62], B])               # next frame: no motion, a new track
+    f.after_track(0.1, trk)
+    out = f.fuse(dets([], [], 2), 0.2, trk)
+    np.testing.assert_allclose(out.boxes, want)         # zero displacement: box unchanged
+
+
 def test_teacher_box_dropped_when_its_track_dies():
     f, trk = Fusion(CFG), FakeTracker()
     f.fuse(dets([], []), 0.0, trk, teacher([A], [0.9], 0, 0.0))

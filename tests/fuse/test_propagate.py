@@ -52,3 +52,13 @@ def test_history_returns_closest_entry_and_forgets_old():
     ids, _ = h.at(0.0)
     assert ids.tolist() == [2]                 # t < 1.0 dropped (newest is 2.0)
     assert TrackHistory().at(0.0) is None
+
+
+def test_history_latest_is_the_newest_entry():
+    h = TrackHistory(horizon_s=1.0)
+    assert h.latest() is None
+    h.record(0.0, np.array([1]), b([0, 0, 1, 1]))
+    h.record(0.5, np.array([2, 3]), b([0, 0, 2, 2], [5, 5, 6, 6]))
+    ids, boxes = h.latest()
+    assert ids.tolist() == [2, 3]
+    np.testing.assert_allclose(boxes, [[0, 0, 2, 2], [5, 5, 6, 6]])
