@@ -19,10 +19,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import pytest
 import yaml
@@ -66,6 +67,21 @@ def wait_for(predicate, timeout: float, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return bool(predicate())
+
+
+def run_in_thread(daemon: Any) -> tuple[threading.Thread, list[BaseException]]:
+    """Start ``daemon.run()`` in a daemon thread; whatever it raises lands in the list."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            daemon.run()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th, errors
 
 
 def student_model() -> str:
@@ -222,7 +238,7 @@ class DaemonProc:
             self._log_fh.close()
             self._log_fh = None
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> DaemonProc:
         return self
 
     def __exit__(self, *exc: object) -> None:

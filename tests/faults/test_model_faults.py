@@ -24,6 +24,7 @@ from edge_tracker.schedule.teacher_worker import TeacherWorker
 from edge_tracker.types import Detections, Frame
 
 from .daemon_harness import (
+    run_in_thread,
     RECOVERY_S,
     DaemonProc,
     base_config,
@@ -149,16 +150,7 @@ def _daemon_with_teacher(tmp_path, switch: Switch):
 def test_daemon_with_real_teacher_survives_teacher_fault(tmp_path, faults_report, mode):
     switch = Switch()
     d, worker = _daemon_with_teacher(tmp_path, switch)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            d.run()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
+    th, errors = run_in_thread(d)
     try:
         assert wait_for(lambda: switch.ok_calls >= 2, 60), "the real teacher never ran"
         switch.set(mode)

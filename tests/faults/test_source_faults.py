@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import itertools
 import random
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from .daemon_harness import (
+    run_in_thread,
     RECOVERY_S,
     DaemonProc,
     FfmpegServer,
@@ -226,16 +226,7 @@ def test_camera_that_disappears_under_the_daemon(tmp_path, monkeypatch, faults_r
         "source.reconnect_max_s": "0.5", "student.model": student_model(),
         "teacher.enabled": "false", "http.enabled": "false", "sinks.jsonl.path": str(jsonl)})
     d = Daemon(cfg, install_signals=False, notifier=Notifier({})).start()
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            d.run()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
+    th, errors = run_in_thread(d)
     try:
         assert wait_for(lambda: d.frames >= 5, 30), "no frames from the stand-in camera"
         node.unlink()                                     # unplugged
