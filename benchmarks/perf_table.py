@@ -153,8 +153,13 @@ def accuracy_tables(by_file: dict[str, dict]) -> list[str]:
                   f"| teacher on budget (cost {_f(iso.get('teacher_cost_fraction'), '{:.2f}')}) "
                   f"| {_f(iso.get('student_frame_ms_p50_teacher'), '{:.1f} ms')} "
                   f"| {_f(iso.get('student_frame_ms_p99_teacher'), '{:.1f} ms')} |",
-                  "", f"p99 ratio {_f(iso.get('p99_ratio'), '{:.2f}')} (goal <= 1.25); load "
-                  f"average during the run {iso.get('load_average', '?')}.", ""]
+                  "", f"p99 ratio {_f(iso.get('p99_ratio'), '{:.2f}')} (goal <= 1.25)"
+                  + (f"; in each third of the run {iso['p99_ratio_by_third']}"
+                     if iso.get("p99_ratio_by_third") else "")
+                  + (f"; {iso['block_frames']}-frame alternating blocks"
+                     if iso.get("block_frames") else "")
+                  + f"; load average during the run "
+                  f"{[round(x, 2) for x in iso.get('load_average', [])] or '?'}.", ""]
     mot = by_file.get("mot17_train_eval.json")
     if mot:
         lines += ["MOT17-train, public FRCNN detections (`edge-tracker eval mot`, TrackEval "

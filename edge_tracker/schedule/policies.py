@@ -11,22 +11,23 @@ All policies read time from the injected clock (seconds), never frame counts, ex
   when it covers the teacher's moving-average latency. The estimate is reserved at
   start and corrected by the measured latency at the end, so over any run of length
   T the teacher spends at most ``rate * T + capacity`` (+ one latency's estimation error).
-- ``adaptive``: the same bucket and the same long-run spend, but *when* within it is
-  chosen by what the frames show. A run is due ``1 - hold * z`` natural intervals
-  (latency / rate) after the last one, where ``z`` in [-1, 1] is the relative *need*:
-  the student's unmatched detections (score-weighted) plus the tracks no student
-  detection supports, averaged over ``trigger_need_s`` and compared with its running
-  baseline over ``trigger_baseline_s`` (relative, so a crowded scene is not "needy" all
-  the time). At usual need runs keep the budget's rhythm; rising need brings them
-  sooner, falling need later, and the bucket still bounds the spend (a run needs one
-  latency of tokens; at most ``trigger_hold`` runs are banked, starting with half).
-  Spacing stays within [``trigger_min_interval``, 1 + hold] natural intervals unless
-  the budget runs dry. Immediate triggers spend banked budget at once (after
-  ``trigger_min_interval``): a scene change (mean absolute difference of a downscaled
-  grey frame from the one at the last run), student confidence dropping below its
-  running baseline, the maximum staleness (whenever the bucket allows), and optionally
-  new detections above their baseline and tracks whose uncertainty grew (unseen for
-  ``trigger_uncertain_s``).
+- ``adaptive``: the same bucket and the same long-run spend, plus triggers that spend a
+  *reserve* where it pays. Without events it runs at the budget's even rhythm (one run
+  per natural interval, latency / rate), which is what the replay benchmark found best
+  on a steady scene. The bucket starts with one run plus a reserve of ``trigger_bank``
+  runs; an immediate trigger spends it: a scene change (mean absolute difference of a
+  downscaled grey frame from the one at the last run; a cut makes the last result
+  worthless, so it fires at once), a surge of unmatched student detections over their
+  running baseline, tracks whose uncertainty grew (unseen for ``trigger_uncertain_s``),
+  student confidence dropping below its running baseline, and the maximum staleness.
+  While the reserve is below full, regular runs are spaced ``1 + trigger_refill``
+  natural intervals so it refills; triggers other than a scene change wait
+  ``trigger_min_interval`` natural intervals after the last run (no trigger storms).
+  Optionally (``trigger_hold`` > 0) a *need* signal also moves regular runs: due
+  ``1 - hold * z`` natural intervals after the last one, where ``z`` in [-1, 1] is the
+  student's unmatched detections (score-weighted) plus the tracks no student detection
+  supports, averaged over ``trigger_need_s`` and compared with its running baseline
+  over ``trigger_baseline_s``.
 
 Every frame the teacher does not run on is counted as a skip with a reason
 (``not_due``, ``no_budget``, ``no_trigger``, ``busy``, ``disabled``, ``backoff``).
@@ -49,6 +50,10 @@ from ..types import Detections, TrackView
 
 # Scene-change thumbnail: 32x18 keeps 16:9 frames' aspect; ~0.05 ms to compute.
 THUMB_SIZE = (32, 18)
+# Tolerance (seconds of compute, or fractions of an interval) for budget comparisons: k
+# frame periods of refill equal k/rate*rate latencies only up to float rounding, which
+# would otherwise move a run by a frame now and then.
+EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -65,15 +70,14 @@ class TeacherConfig:
     latency_estimate_s: float = field(default=0.05, metadata=bounds(1e-4, 60))
     latency_ema: float = field(default=0.2, metadata=bounds(0, 1, lo_open=True))
     max_staleness_s: float = field(default=0.5, metadata=bounds(0.001, 3600))
-    # adaptive: unmatched student detections (score >= trigger_new_score, IoU with every
-    # track < trigger_match_iou) and tracks no student detection supports always feed the
-    # *need* signal that moves the next run earlier or later (trigger_hold). As immediate
-    # triggers (off by default: 0): fire when the score-weighted count of unmatched
-    # detections exceeds its running baseline by trigger_new_detections *
-    # trigger_new_score, or when a confirmed track went unseen for trigger_uncertain_s.
-    # Measured on the pedestrians clip (benchmarks/teacher_student.py, 20 start phases):
-    # immediate new-detection runs cost 0.03 IDF1 at 10% budget (they make the spacing
-    # irregular in a crowded scene); the need signal gained ~0.015 (within ~1.5 s.e.).
+    # adaptive immediate triggers (0 = off). new_detections: the score-weighted count of
+    # unmatched student detections (score >= trigger_new_score, IoU with every track <
+    # trigger_match_iou) exceeds its running baseline by trigger_new_detections *
+    # trigger_new_score (a surge: people entering, a crowd behind an occluder).
+    # uncertain_s: a confirmed track went unseen this long (its Kalman covariance grew).
+    # Both off by default: on the pedestrians clip (benchmarks/teacher_student.py, 10 start
+    # phases) new-detection runs fired in the first seconds only, and any run they moved
+    # changed IDF1 by noise (-0.015 to +0.009 at 10% and 25% budget for thresholds 2-6).
     trigger_new_detections: int = field(default=0, metadata=bounds(0, 1000))
     trigger_new_score: float = field(default=0.4, metadata=bounds(0, 1))
     trigger_match_iou: float = field(default=0.3, metadata=bounds(0, 1, lo_open=True))
@@ -84,12 +88,19 @@ class TeacherConfig:
     # baselines the triggers compare against.
     trigger_need_s: float = field(default=0.5, metadata=bounds(0.01, 3600))
     trigger_baseline_s: float = field(default=5.0, metadata=bounds(0.01, 3600))
-    # adaptive: how far need moves a run (1 -+ hold natural intervals) and how many runs'
-    # worth of budget the policy may bank (starts with hold/2); 0 = the budget policy's
-    # timing; <= burst - 1.
-    trigger_hold: float = field(default=0.5, metadata=bounds(0, 999))
-    # adaptive: a trigger may start a run only once this fraction of the budget's natural
-    # interval (latency / rate) has passed since the last run (no trigger storms).
+    # adaptive: runs' worth of budget held in reserve for immediate triggers (the bucket
+    # starts with it) and how much longer regular intervals get while it refills.
+    trigger_bank: float = field(default=1.0, metadata=bounds(0, 999))
+    trigger_refill: float = field(default=0.25, metadata=bounds(0, 10))
+    # adaptive: how far the need signal moves a regular run (1 -+ hold natural intervals;
+    # 0 = off). Measured on the pedestrians clip (10 start phases): any such movement
+    # cost IDF1 against even spacing, even in a one-off replay that replaced the need
+    # signal by the true future error of the fixed run (an oracle):
+    # in a steady scene evenly spaced runs minimise staleness. trigger_bank + trigger_hold
+    # must be <= burst - 1.
+    trigger_hold: float = field(default=0.0, metadata=bounds(0, 999))
+    # adaptive: a trigger (other than a scene change) may start a run only once this
+    # fraction of the natural interval (latency / rate) has passed since the last run.
     trigger_min_interval: float = field(default=0.5, metadata=bounds(0, 1))
     # The teacher thread's CPU priority is lowered by this nice increment (Linux, per
     # thread; its interpreter's worker threads inherit it) so under CPU contention the
@@ -109,10 +120,11 @@ class TeacherConfig:
             raise ConfigError(f"{path}.restart_backoff_max_s",
                               f"must be >= restart_backoff_s ({self.restart_backoff_s}), "
                               f"got {self.restart_backoff_max_s}")
-        if self.trigger_hold > self.burst - 1:
-            raise ConfigError(f"{path}.trigger_hold",
-                              f"must be <= burst - 1 ({self.burst - 1:g}: the bucket must hold "
-                              f"the saved runs), got {self.trigger_hold}")
+        if self.trigger_bank + self.trigger_hold > self.burst - 1:
+            raise ConfigError(f"{path}.trigger_bank",
+                              f"trigger_bank + trigger_hold must be <= burst - 1 "
+                              f"({self.burst - 1:g}: the bucket must hold the reserve), got "
+                              f"{self.trigger_bank} + {self.trigger_hold}")
 
     @property
     def rate(self) -> float:
@@ -176,6 +188,9 @@ class Scheduler:
         self._reserved: list[float] = []             # estimates reserved by runs in flight
 
     # -- to override ------------------------------------------------------------------
+    def _observe(self, ctx: FrameContext) -> None:
+        """Sees every frame, also while the teacher is busy (signals, baselines)."""
+
     def _want(self, ctx: FrameContext) -> Decision:
         raise NotImplementedError
 
@@ -191,6 +206,7 @@ class Scheduler:
 
         The caller must call :meth:`started` if it then submitted the frame.
         """
+        self._observe(ctx)
         if ctx.teacher_state != "ready":
             return self._skip(ctx.teacher_state)
         d = self._want(ctx)
@@ -274,7 +290,7 @@ class BudgetScheduler(Scheduler):
 
     def affordable(self, t: float) -> bool:
         self._fill(t)
-        return self.tokens >= self.latency_s
+        return self.tokens >= self.latency_s - EPS
 
     def _want(self, ctx: FrameContext) -> Decision:
         if self.affordable(ctx.t):
@@ -305,8 +321,9 @@ class AdaptiveScheduler(BudgetScheduler):
 
     def __init__(self, cfg: TeacherConfig, metrics=None) -> None:
         super().__init__(cfg, metrics)
-        self._thumb_ref: np.ndarray | None = None   # grey thumbnail at the last run
-        self._thumb: np.ndarray | None = None
+        self._thumb_prev: np.ndarray | None = None  # grey thumbnail of the previous frame
+        self._cut = False                           # a cut was seen since the last run
+        self._fired: list[str] = []
         self._score_base: float | None = None       # running mean student score
         self._new_base: float | None = None         # running score-weighted unmatched count
         self._need_short: float | None = None       # need signal: short and long averages
@@ -362,9 +379,15 @@ class AdaptiveScheduler(BudgetScheduler):
         if self.staleness(ctx.t) >= cfg.max_staleness_s:
             fired.append("staleness")
         if ctx.image is not None and cfg.trigger_scene_change > 0:
-            self._thumb = self._thumbnail(ctx.image)
-            if self._thumb_ref is not None and \
-                    float(np.abs(self._thumb - self._thumb_ref).mean()) >= cfg.trigger_scene_change:
+            # a cut is an abrupt change between consecutive frames (a pan or a crowd
+            # moving changes a 32x18 thumbnail by a few grey levels per frame); it stays
+            # pending until the teacher runs, also through frames it is busy on
+            thumb = self._thumbnail(ctx.image)
+            if self._thumb_prev is not None and \
+                    float(np.abs(thumb - self._thumb_prev).mean()) >= cfg.trigger_scene_change:
+                self._cut = True
+            self._thumb_prev = thumb
+            if self._cut:
                 fired.append("scene_change")
         det = ctx.student
         if det is not None and cfg.trigger_new_detections > 0:
@@ -372,8 +395,9 @@ class AdaptiveScheduler(BudgetScheduler):
             strong = det.scores >= cfg.trigger_new_score
             unmatched = _iou_max(det.boxes[strong], track_boxes) < cfg.trigger_match_iou
             weight = float(det.scores[strong][unmatched].sum())
-            base = 0.0 if self._new_base is None else self._new_base
-            if weight - base >= cfg.trigger_new_detections * cfg.trigger_new_score - 1e-9:
+            # the first frame only sets the baseline (before any track, all are unmatched)
+            if self._new_base is not None and weight - self._new_base >= \
+                    cfg.trigger_new_detections * cfg.trigger_new_score - EPS:
                 fired.append("new_detections")
             self._new_base = self._ema(self._new_base, weight, a_base)
         if cfg.trigger_uncertain_s > 0:
@@ -392,43 +416,47 @@ class AdaptiveScheduler(BudgetScheduler):
         self._z = self.need(ctx, a_short, a_base) if cfg.trigger_hold > 0 else 0.0
         return fired
 
-    def _bank(self) -> float:
-        """Compute seconds the policy may save beyond one run (``trigger_hold`` runs)."""
-        return min(self.cfg.trigger_hold * self.latency_s, self.capacity - self.latency_s)
+    def _reserve(self) -> float:
+        """Compute seconds held for immediate triggers (``trigger_bank`` runs)."""
+        return min(self.cfg.trigger_bank * self.latency_s, self.capacity - self.latency_s)
 
     def _fill(self, t: float) -> None:
         first = self._t_fill is None
         super()._fill(t)
-        if first:   # start with half the bank, so early triggers have something to spend
-            self.tokens = self.initial = self.latency_s + self._bank() / 2
+        if first:   # start with one run plus a full reserve
+            self.tokens = self.initial = self.latency_s + self._reserve()
+
+    def _observe(self, ctx: FrameContext) -> None:
+        self._fired = self.triggers(ctx)
 
     def _want(self, ctx: FrameContext) -> Decision:
-        fired = self.triggers(ctx)
+        cfg = self.cfg
+        fired = self._fired
         if not self.affordable(ctx.t):
             return Decision(False, "no_budget")
         for name in fired:
             self.trigger_counts[name] += 1
         if "staleness" in fired:
             return Decision(True, "staleness")
+        if "scene_change" in fired:     # a cut: the last result describes another scene
+            return Decision(True, "scene_change")
         natural = self.latency_s / self.rate
         phase = self.staleness(ctx.t) / natural
-        if phase < self.cfg.trigger_min_interval:
-            return Decision(False, "no_trigger")      # no trigger storms
-        if fired:
+        if fired and phase >= cfg.trigger_min_interval - EPS:
             return Decision(True, fired[0])
-        # Spread runs: due 1 - hold * z natural intervals after the last one (sooner when the
-        # student leaves more than usual to the teacher, later when less; at usual need the
-        # budget's rhythm) ...
-        if phase >= 1.0 - self.cfg.trigger_hold * self._z:
+        # Regular runs: the budget's rhythm (one per natural interval), moved by need when
+        # trigger_hold > 0, and stretched while the trigger reserve refills.
+        due = max(1.0 - cfg.trigger_hold * self._z, cfg.trigger_min_interval)
+        if self.tokens < self.latency_s + self._reserve() - EPS:
+            due *= 1.0 + cfg.trigger_refill
+        if phase >= due - EPS:
             return Decision(True, "need" if self._z > 0 else "due")
-        # ... and never bank more than trigger_hold runs: past that, waiting wastes budget.
-        if self.tokens >= self.latency_s + self._bank() - 1e-12:
+        if self.tokens >= self.capacity - EPS:      # waiting would waste budget
             return Decision(True, "due")
         return Decision(False, "no_trigger")
 
     def _on_started(self, ctx: FrameContext) -> None:
-        if self._thumb is not None:
-            self._thumb_ref = self._thumb
+        self._cut = False
         self._seen_ids = {tr.id for tr in ctx.tracks
                           if tr.state != "tentative"
                           and ctx.t - tr.t_last_seen >= self.cfg.trigger_uncertain_s}
