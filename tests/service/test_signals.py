@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -29,10 +30,18 @@ def lines(path) -> int:
         return 0
 
 
-def start(conf, log, *extra):
-    return subprocess.Popen([sys.executable, "-m", "edge_tracker.cli", "run", "--config",
-                             str(conf), *extra], stdout=subprocess.DEVNULL,
-                            stderr=open(log, "wb"))
+@contextmanager
+def running(conf, log, *extra):
+    """``edge-tracker run --config conf`` with stderr in ``log``; killed on exit if alive."""
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "edge_tracker.cli", "run", "--config",
+                                 str(conf), *extra], stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def config_text(video, model, jsonl, threshold=0.3, extra=""):
@@ -48,17 +57,12 @@ def test_stop_signal_drains_and_exits_zero(tmp_path, synthetic_video, student_mo
     conf = tmp_path / "cam.yaml"
     conf.write_text(config_text(synthetic_video, student_model, jsonl))
     log = tmp_path / "log.txt"
-    proc = start(conf, log)
-    try:
+    with running(conf, log) as proc:
         assert wait_until(lambda: lines(jsonl) >= 10), log.read_text()
         t0 = time.monotonic()
         proc.send_signal(sig)
         rc = proc.wait(timeout=10)
         elapsed = time.monotonic() - t0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     err = log.read_text()
     print(f"{sig.name}: exit {rc} after {elapsed:.2f} s")
     assert rc == 0, err
@@ -77,8 +81,7 @@ def test_sighup_valid_then_invalid(tmp_path, synthetic_video, student_model):
     conf = tmp_path / "cam.yaml"
     conf.write_text(config_text(synthetic_video, student_model, jsonl))
     log = tmp_path / "log.txt"
-    proc = start(conf, log)
-    try:
+    with running(conf, log) as proc:
         assert wait_until(lambda: lines(jsonl) >= 5), log.read_text()
         conf.write_text(config_text(synthetic_video, student_model, jsonl, 0.45,
                                     "tracker: {track_buffer_s: 0.5}\n")
@@ -94,10 +97,6 @@ def test_sighup_valid_then_invalid(tmp_path, synthetic_video, student_model):
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     err = log.read_text()
     assert rc == 0, err
     assert "student.score_threshold: must be <= 1" in err
@@ -114,16 +113,11 @@ def test_sigkill_then_restart_leaves_whole_lines(tmp_path, synthetic_video, stud
     counts = []
     for _ in range(2):  # kill hard, then restart appending to the same file
         log = tmp_path / "log.txt"
-        proc = start(conf, log)
-        try:
+        with running(conf, log) as proc:
             before = lines(jsonl)
             assert wait_until(lambda b=before: lines(jsonl) >= b + 8), log.read_text()
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
         counts.append(lines(jsonl))
     data = jsonl.read_bytes()
     assert data.endswith(b"\n")
@@ -139,8 +133,7 @@ def test_sighup_storm_keeps_running(tmp_path, synthetic_video, student_model):
     conf = tmp_path / "cam.yaml"
     conf.write_text(config_text(synthetic_video, student_model, jsonl))
     log = tmp_path / "log.txt"
-    proc = start(conf, log)
-    try:
+    with running(conf, log) as proc:
         assert wait_until(lambda: lines(jsonl) >= 5), log.read_text()
         for _ in range(50):
             proc.send_signal(signal.SIGHUP)
@@ -149,10 +142,6 @@ def test_sighup_storm_keeps_running(tmp_path, synthetic_video, student_model):
         assert wait_until(lambda: lines(jsonl) >= n + 5), "frames stopped after SIGHUPs"
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     err = log.read_text()
     assert rc == 0, err
     assert "reload: applied (no changes)" in err
